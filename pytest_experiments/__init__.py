@@ -1,0 +1,27 @@
+"""pytest-experiments: machine-learning experiments as pytest tests of assumptions.
+
+Write ``exp_*`` functions beside your tests::
+
+    @pytest.mark.question("Is an RBF SVC at least 90% accurate on digits?")
+    @pytest.mark.expect(">= 0.9")
+    def exp_svc_accuracy(exp):
+        X, y = exp.sample(*load_digits(return_X_y=True), stratify=True)
+        return cross_val_score(SVC(), X, y, cv=3).mean()
+
+The public API:
+
+* :class:`Experiment` — the ``exp`` fixture's type (``fraction``, ``full``, ``seed``, ``rng``,
+  ``sample``, ``record``);
+* :class:`Verdict` — ``CONFIRMED``, ``REFUTED``, ``INCONCLUSIVE``;
+* :class:`ExperimentResult` — what travels on each experiment's test report as
+  ``report.experiment`` (a JSON-safe dict).
+"""
+
+from __future__ import annotations
+
+from .context import Experiment
+from .results import ExperimentResult
+from .verdicts import Verdict
+
+__all__ = ["Experiment", "ExperimentResult", "Verdict"]
+__version__ = "0.1.0"

@@ -1,0 +1,58 @@
+"""Turning answers and recorded values into JSON-safe Python values.
+
+Everything that leaves the process that ran an experiment (to the xdist controller, to a journal)
+is first made of ``dict``, ``list``, ``str``, ``int``, ``float``, ``bool`` and ``None``. numpy is
+recognised by duck typing so that this module never imports it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import os
+from collections.abc import Mapping
+from typing import Any
+
+JSONValue = Any  # dict | list | str | int | float | bool | None, recursively
+
+
+class NotJSONSafe(TypeError):
+    """A value has no faithful JSON form."""
+
+
+def to_jsonable(value: Any) -> JSONValue:
+    """Return ``value`` as plain JSON-safe Python values, or raise :class:`NotJSONSafe`.
+
+    numpy scalars and arrays become Python numbers and lists, paths become strings, enums their
+    value, dates ISO strings. Non-finite floats stay floats (Python's :mod:`json` writes them as
+    ``NaN``/``Infinity`` and reads them back).
+    """
+    if value is None or isinstance(value, (bool, int, str)):
+        if isinstance(value, enum.Enum):
+            return to_jsonable(value.value)
+        return value
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, enum.Enum):
+        return to_jsonable(value.value)
+    to_json = getattr(value, "to_json", None)
+    if callable(to_json) and not isinstance(value, type):
+        return to_jsonable(to_json())
+    if type(value).__module__.split(".")[0] == "numpy" and hasattr(value, "tolist"):
+        return to_jsonable(value.tolist())
+    if isinstance(value, Mapping):
+        result: dict[str, JSONValue] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise NotJSONSafe(f"a dict key {key!r} is not a string")
+            result[key] = to_jsonable(item)
+        return result
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(item) for item in value]
+    if isinstance(value, (set, frozenset)):
+        return [to_jsonable(item) for item in sorted(value, key=repr)]
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    raise NotJSONSafe(f"a {type(value).__module__}.{type(value).__qualname__} value")

@@ -1,0 +1,105 @@
+"""The experiment markers and the specification they add up to.
+
+``question(text)`` says what the experiment answers (required unless the ini switch
+``experiment_require_question = false``), ``expect(expectation)`` what answer is expected and
+``sample(fraction)`` the share of the data it runs on by default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from .errors import DefinitionError
+from .expectations import Expectation, parse_expectation
+from .settings import SettingError, parse_fraction
+
+EXPERIMENT_MARKER = "experiment"
+EXPERIMENT_MARKERS = ("question", "expect", "sample")
+
+MARKER_HELP = {
+    EXPERIMENT_MARKER: "experiment: an exp_* function; added by pytest-experiments, select with "
+    "-m experiment or -m 'not experiment'.",
+    "question": "question(text): the question an experiment answers (required).",
+    "expect": "expect(expectation): the expected answer: a value (== or pytest.approx), an "
+    "expression such as '>= 0.9' or 'accuracy >= 0.9 and n_features == 30', or a predicate.",
+    "sample": "sample(fraction): share of the data this experiment runs on (0 < F <= 1) unless "
+    "--sample or --full say otherwise.",
+}
+
+
+@dataclass(frozen=True)
+class ExperimentSpec:
+    """What the markers of one experiment say."""
+
+    question: str | None
+    expectation: Expectation | None
+    fraction: float | None
+
+
+def read_spec(item: pytest.Item, require_question: bool) -> ExperimentSpec:
+    """Read and validate an experiment's markers; raise :class:`DefinitionError` on the first
+    problem."""
+    return ExperimentSpec(
+        question=_question(item.get_closest_marker("question"), require_question),
+        expectation=_expectation(item.get_closest_marker("expect")),
+        fraction=_fraction(item.get_closest_marker("sample")),
+    )
+
+
+def _question(marker: pytest.Mark | None, required: bool) -> str | None:
+    if marker is None:
+        if required:
+            raise DefinitionError(
+                'experiment has no question; add @pytest.mark.question("What does this experiment '
+                'answer?") (or set experiment_require_question = false in the ini file)'
+            )
+        return None
+    text = _single_argument(marker, "question", '@pytest.mark.question("Is k-NN better scaled?")')
+    if not isinstance(text, str):
+        raise DefinitionError(
+            f"@pytest.mark.question needs a string, got {text!r} ({type(text).__name__}); "
+            'write @pytest.mark.question("Is k-NN better scaled?")'
+        )
+    if not text.strip():
+        raise DefinitionError(
+            "@pytest.mark.question is empty; write the question the experiment answers, e.g. "
+            '@pytest.mark.question("Is k-NN better scaled?")'
+        )
+    return " ".join(text.split())
+
+
+def _expectation(marker: pytest.Mark | None) -> Expectation | None:
+    if marker is None:
+        return None
+    return parse_expectation(tuple(marker.args), dict(marker.kwargs))
+
+
+def _fraction(marker: pytest.Mark | None) -> float | None:
+    if marker is None:
+        return None
+    value = _single_argument(marker, "sample", "@pytest.mark.sample(0.05)")
+    try:
+        return parse_fraction(value, "@pytest.mark.sample")
+    except SettingError as error:
+        raise DefinitionError(str(error)) from None
+
+
+def _single_argument(marker: pytest.Mark, name: str, example: str) -> Any:
+    if marker.kwargs or len(marker.args) != 1:
+        given = len(marker.args) + len(marker.kwargs)
+        raise DefinitionError(
+            f"@pytest.mark.{name} takes exactly one positional argument, got {given}; "
+            f"write {example}"
+        )
+    return marker.args[0]
+
+
+def stray_marker(item: pytest.Item) -> str | None:
+    """The name of an experiment marker put directly on a plain test, if any."""
+    for mark in item.own_markers:
+        if mark.name in EXPERIMENT_MARKERS:
+            return mark.name
+    return None

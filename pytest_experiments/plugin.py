@@ -1,0 +1,437 @@
+"""pytest hooks for pytest-experiments: thin wiring from pytest to the domain modules.
+
+Read top to bottom in pytest's lifecycle order: options, configuration, collection, running one
+experiment, turning its answer into a report, and the controller-side summary. Only the standard
+library and pytest are imported here; numpy and scikit-learn load when an experiment samples.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Generator
+from dataclasses import dataclass
+
+import pytest
+
+from .answers import format_value, normalize_answer
+from .context import Experiment
+from .errors import DefinitionError, ExperimentError
+from .markers import (
+    EXPERIMENT_MARKER,
+    MARKER_HELP,
+    ExperimentSpec,
+    read_spec,
+    stray_marker,
+)
+from .results import REPORT_ATTRIBUTE, ExperimentResult
+from .settings import (
+    RunSettings,
+    SettingError,
+    experiment_seed,
+    format_fraction,
+    parse_fraction,
+    parse_seed,
+    sample_option,
+    seed_option,
+)
+from .summary import write_experiments, write_refuted
+from .verdicts import Verdict
+
+EXPERIMENT_PREFIX = "exp_"
+VERDICT_CATEGORIES = ("confirmed", "refuted", "inconclusive", "answered")
+EXPERIMENT_FILES = "exp_*.py"
+
+settings_key = pytest.StashKey[RunSettings]()
+collected_key = pytest.StashKey[list[int]]()
+
+
+@dataclass
+class ExperimentState:
+    """Per-item state, kept in the item's stash from collection to report."""
+
+    spec: ExperimentSpec | None
+    problem: str | None
+    result: ExperimentResult
+    context: Experiment | None = None
+
+
+state_key = pytest.StashKey[ExperimentState]()
+stray_key = pytest.StashKey[str]()
+
+
+# -- options ---------------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("experiments", "experiments (pytest-experiments)")
+    group.addoption(
+        "--sample",
+        dest="experiment_sample",
+        type=sample_option,
+        metavar="F",
+        help="run every experiment on this share of the data, 0 < F <= 1 (e.g. 0.05); "
+        "overrides @pytest.mark.sample and the ini setting experiment_sample",
+    )
+    group.addoption(
+        "--full",
+        dest="experiment_full",
+        action="store_true",
+        default=False,
+        help="run every experiment on all the data (overrides --sample and markers)",
+    )
+    group.addoption(
+        "--seed",
+        dest="experiment_seed",
+        type=seed_option,
+        metavar="N",
+        help="base seed for subsamples and exp.rng (default 0; ini experiment_seed)",
+    )
+    group.addoption(
+        "--exp-fail-inconclusive",
+        dest="experiment_fail_inconclusive",
+        action="store_true",
+        default=False,
+        help="count inconclusive experiments as failures (ini experiment_fail_inconclusive)",
+    )
+    group.addoption(
+        "--exp-report-only",
+        dest="experiment_report_only",
+        action="store_true",
+        default=False,
+        help="report refuted assumptions without failing the run (ini experiment_report_only)",
+    )
+    parser.addini("experiment_sample", "default share of the data for experiments", default="")
+    parser.addini("experiment_seed", "base seed for experiments", default="")
+    parser.addini("experiment_full", "run experiments on all the data", type="bool", default=False)
+    parser.addini(
+        "experiment_require_question",
+        "require @pytest.mark.question on every experiment",
+        type="bool",
+        default=True,
+    )
+    parser.addini(
+        "experiment_fail_inconclusive",
+        "count inconclusive experiments as failures",
+        type="bool",
+        default=False,
+    )
+    parser.addini(
+        "experiment_report_only",
+        "report refuted assumptions without failing the run",
+        type="bool",
+        default=False,
+    )
+
+
+# -- configuration ---------------------------------------------------------------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for line in MARKER_HELP.values():
+        config.addinivalue_line("markers", line)
+    # Appending to the user's own patterns keeps their python_functions/python_files working.
+    config.addinivalue_line("python_functions", EXPERIMENT_PREFIX)
+    config.addinivalue_line("python_files", EXPERIMENT_FILES)
+    try:
+        config.stash[settings_key] = read_settings(config)
+    except SettingError as error:
+        raise pytest.UsageError(str(error)) from None
+    config.stash[collected_key] = [0]
+    if not hasattr(config, "workerinput"):
+        config.pluginmanager.register(ResultsReporter(config), "experiments-reporter")
+        if config.option.xmlpath:
+            config.pluginmanager.register(JUnitFailureType(config), "experiments-junitxml")
+
+
+def read_settings(config: pytest.Config) -> RunSettings:
+    """Combine command line and ini file; the command line wins."""
+
+    def ini_bool(name: str) -> bool:
+        try:
+            return bool(config.getini(name))
+        except (ValueError, pytest.UsageError):
+            raise SettingError(
+                f"ini setting {name} is not true or false; write {name} = true or false"
+            ) from None
+
+    ini_sample = config.getini("experiment_sample").strip()
+    ini_seed = config.getini("experiment_seed").strip()
+    seed = config.getoption("experiment_seed")
+    if seed is None:
+        seed = parse_seed(ini_seed, "ini setting experiment_seed") if ini_seed else 0
+    return RunSettings(
+        full=bool(config.getoption("experiment_full")) or ini_bool("experiment_full"),
+        sample=config.getoption("experiment_sample"),
+        ini_sample=parse_fraction(ini_sample, "ini setting experiment_sample")
+        if ini_sample
+        else None,
+        seed=seed,
+        require_question=ini_bool("experiment_require_question"),
+        fail_inconclusive=bool(config.getoption("experiment_fail_inconclusive"))
+        or ini_bool("experiment_fail_inconclusive"),
+        report_only=bool(config.getoption("experiment_report_only"))
+        or ini_bool("experiment_report_only"),
+    )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"experiments: {config.stash[settings_key].describe()}"
+
+
+# -- collection ------------------------------------------------------------------------------
+
+
+def is_experiment(item: pytest.Item) -> bool:
+    return isinstance(item, pytest.Function) and item.originalname.startswith(EXPERIMENT_PREFIX)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_itemcollected(item: pytest.Item) -> None:
+    if not is_experiment(item):
+        stray = stray_marker(item)
+        if stray is not None:
+            item.stash[stray_key] = (
+                f"@pytest.mark.{stray} is for experiments, but {item.name} is a plain test; "
+                f"rename it {EXPERIMENT_PREFIX}{item.name.removeprefix('test_')} to make it an "
+                "experiment, or remove the marker"
+            )
+        return
+    item.add_marker(EXPERIMENT_MARKER)
+    settings = item.config.stash[settings_key]
+    counter = item.config.stash[collected_key]
+    counter[0] += 1
+    spec: ExperimentSpec | None = None
+    problem: str | None = None
+    try:
+        spec = read_spec(item, settings.require_question)
+    except DefinitionError as error:
+        problem = str(error)
+    question_marker = item.get_closest_marker("question")
+    fraction = settings.fraction_for(spec.fraction if spec else None)
+    item.stash[state_key] = ExperimentState(
+        spec=spec,
+        problem=problem,
+        result=ExperimentResult(
+            nodeid=item.nodeid,
+            index=counter[0],
+            question=spec.question
+            if spec
+            else _text_or_none(question_marker.args[0] if question_marker else None),
+            expectation=spec.expectation.text if spec and spec.expectation else None,
+            fraction=fraction,
+            seed=experiment_seed(settings.seed, item.nodeid),
+        ),
+    )
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+# -- running one experiment ------------------------------------------------------------------
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    stray = item.stash.get(stray_key, None)
+    if stray is not None:
+        raise DefinitionError(stray)
+    state = item.stash.get(state_key, None)
+    if state is None:
+        return
+    if state.problem is not None:
+        raise DefinitionError(state.problem)
+    result = state.result
+    state.context = Experiment(item.nodeid, result.fraction, result.seed)
+
+
+@pytest.fixture
+def exp(request: pytest.FixtureRequest) -> Experiment:
+    """The running experiment: its fraction, seed and rng, ``exp.sample`` and ``exp.record``."""
+    state: ExperimentState | None = request.node.stash.get(state_key, None)
+    if state is None or state.context is None:
+        raise DefinitionError(
+            f"{request.node.name} asks for the exp fixture, which only experiments get; "
+            f"name the function {EXPERIMENT_PREFIX}... to make it an experiment"
+        )
+    return state.context
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    state = pyfuncitem.stash.get(state_key, None)
+    if state is None:
+        return None
+    function = pyfuncitem.obj
+    if inspect.iscoroutinefunction(function) or inspect.isasyncgenfunction(function):
+        raise DefinitionError(
+            "is an async function; write experiments as plain functions (run an event loop "
+            "inside if needed)"
+        )
+    arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    answer = normalize_answer(function(**arguments))
+    result = state.result
+    result.answer = answer
+    result.answer_text = format_value(answer)
+    assert state.spec is not None and state.context is not None
+    if state.spec.expectation is None:
+        result.status = "answered"
+    else:
+        result.status = state.spec.expectation.evaluate(answer).value
+    return True
+
+
+# -- the report ------------------------------------------------------------------------------
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if call.excinfo is not None and isinstance(call.excinfo.value, ExperimentError):
+        report.longrepr = str(call.excinfo.value)
+    state = item.stash.get(state_key, None)
+    if state is None or not _ends_experiment(report):
+        return report
+    result = state.result
+    result.duration = report.duration
+    context = state.context
+    if context is not None:
+        result.rows, result.total_rows = context.rows, context.total_rows
+        result.record = dict(context.recorded)
+    if report.failed:
+        result.status = "error" if report.when != "call" else "failed"
+        result.error = _one_line(report.longrepr)
+    elif report.skipped:
+        result.status = "skipped"
+        result.error = _one_line(report.longrepr)
+    else:
+        _judge(item, report, result)
+    setattr(report, REPORT_ATTRIBUTE, result.to_json())
+    if item.config.option.xmlpath:
+        item.user_properties.extend(_junit_properties(result))
+    return report
+
+
+def _ends_experiment(report: pytest.TestReport) -> bool:
+    return report.when == "call" or (report.when == "setup" and not report.passed)
+
+
+def _judge(item: pytest.Item, report: pytest.TestReport, result: ExperimentResult) -> None:
+    """Give the call report the outcome its verdict means."""
+    settings = item.config.stash[settings_key]
+    if result.status == Verdict.REFUTED.value:
+        report.longrepr = result.details()
+        report.outcome = "passed" if settings.report_only else "failed"
+    elif result.status == Verdict.INCONCLUSIVE.value:
+        if settings.fail_inconclusive:
+            report.outcome = "failed"
+            report.longrepr = result.details()
+        else:
+            path, lineno, _ = item.location
+            report.outcome = "skipped"
+            report.longrepr = (
+                path,
+                (lineno or 0) + 1,
+                f"inconclusive: expected {result.expectation}, answer {result.answer_text}",
+            )
+
+
+def _one_line(longrepr: object) -> str:
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2])
+    crash = getattr(longrepr, "reprcrash", None)
+    if crash is not None:
+        return str(crash.message)
+    return str(longrepr)
+
+
+def _junit_properties(result: ExperimentResult) -> list[tuple[str, object]]:
+    return [
+        ("question", result.question or ""),
+        ("expectation", result.expectation or ""),
+        ("answer", result.answer_text if result.answer_text is not None else ""),
+        ("verdict", result.status),
+        ("fraction", format_fraction(result.fraction)),
+    ]
+
+
+def pytest_report_teststatus(
+    report: pytest.TestReport, config: pytest.Config
+) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
+    data = getattr(report, REPORT_ATTRIBUTE, None)
+    if data is None or report.when != "call":
+        return None
+    status = data.get("status")
+    if status == "confirmed":
+        return "confirmed", ".", ("CONFIRMED", {"green": True})
+    if status == "refuted":
+        return "refuted", "R", ("REFUTED", {"red": True, "bold": True})
+    if status == "inconclusive":
+        return "inconclusive", "?", ("INCONCLUSIVE", {"yellow": True})
+    if status == "answered":
+        return "answered", ".", ("ANSWERED", {"green": True})
+    return None
+
+
+# -- the controller's summary ----------------------------------------------------------------
+
+
+class ResultsReporter:
+    """Gathers experiment results on the controller (or the only process) and summarises them."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.results: dict[str, ExperimentResult] = {}
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        data = getattr(report, REPORT_ATTRIBUTE, None)
+        if data is None:
+            return
+        if not self.results:
+            self._order_summary_line()
+        result = ExperimentResult.from_json(data)
+        self.results[result.nodeid] = result
+
+    def _order_summary_line(self) -> None:
+        # pytest lists unknown categories in the order they first appear, which differs between
+        # runs under xdist; registering ours up front keeps "3 confirmed, 1 refuted" stable.
+        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        if terminal is not None:
+            for category in VERDICT_CATEGORIES:
+                terminal.stats.setdefault(category, [])
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        results = sorted(self.results.values(), key=lambda result: result.index)
+        write_refuted(terminalreporter, results)
+        write_experiments(terminalreporter, results)
+
+
+class JUnitFailureType:
+    """Types the junitxml ``<failure>`` of a refuted assumption as ``AssumptionRefuted``.
+
+    Runs after junitxml has written the element for the report (trylast) and only touches that
+    element's ``type`` attribute.
+    """
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        data = getattr(report, REPORT_ATTRIBUTE, None)
+        if data is None or data.get("status") != "refuted" or not report.failed:
+            return
+        try:
+            from _pytest.junitxml import xml_key
+        except ImportError:  # pragma: no cover - junitxml moved; the failure keeps its type
+            return
+        xml = self.config.stash.get(xml_key, None)
+        if xml is None:
+            return
+        for node in reversed(xml.node_reporter(report).nodes):
+            if node.tag == "failure":
+                node.set("type", "AssumptionRefuted")
+                break

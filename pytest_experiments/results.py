@@ -1,0 +1,75 @@
+"""An experiment's result: the JSON-safe record that travels on pytest's report.
+
+It is attached to the test report of the phase that ends the experiment (``call``, or ``setup``
+when a marker is malformed), so it survives pytest-xdist's report serialisation and reaches the
+controller, the terminal summary, junitxml and, later, the journal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .answers import format_value
+from .settings import format_fraction
+
+#: Attribute of ``pytest.TestReport`` that carries :meth:`ExperimentResult.to_json`.
+REPORT_ATTRIBUTE = "experiment"
+
+#: Every status an experiment can end with: a verdict, ``answered`` (no expectation), or the
+#: pytest outcomes that mean the experiment itself went wrong.
+STATUSES = ("confirmed", "refuted", "inconclusive", "answered", "failed", "error", "skipped")
+
+
+@dataclass
+class ExperimentResult:
+    """What one experiment found, in JSON-safe fields."""
+
+    nodeid: str
+    index: int
+    question: str | None
+    expectation: str | None
+    fraction: float
+    seed: int
+    status: str = "error"
+    answer: Any = None
+    answer_text: str | None = None
+    rows: int | None = None
+    total_rows: int | None = None
+    record: dict[str, Any] = field(default_factory=dict)
+    duration: float = 0.0
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ExperimentResult:
+        return cls(**data)
+
+    @property
+    def verdict(self) -> str | None:
+        return self.status if self.status in ("confirmed", "refuted", "inconclusive") else None
+
+    def sample_text(self) -> str:
+        """``10% (100/178 rows)``, or ``full data (178 rows)``."""
+        share = "full data" if self.fraction >= 1.0 else format_fraction(self.fraction)
+        if self.rows is None or self.total_rows is None:
+            return share
+        if self.rows >= self.total_rows:
+            return f"{share} ({self.total_rows:,} rows)"
+        return f"{share} ({self.rows:,}/{self.total_rows:,} rows)"
+
+    def details(self) -> str:
+        """The block shown for a refuted or inconclusive experiment instead of a traceback."""
+        lines = [
+            f"question:    {self.question or '(none)'}",
+            f"expected:    {self.expectation}",
+            f"answer:      {self.answer_text}",
+            f"sample:      {self.sample_text()}, seed {self.seed}",
+        ]
+        if self.record:
+            lines.append(f"recorded:    {format_value(self.record)}")
+        if self.error:
+            lines.append(f"note:        {self.error}")
+        return "\n".join(lines)

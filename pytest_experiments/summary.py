@@ -1,0 +1,60 @@
+"""The terminal's experiment sections: refuted assumptions in full, then one line per experiment."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from .results import ExperimentResult
+
+_MARKUP = {
+    "confirmed": {"green": True},
+    "refuted": {"red": True, "bold": True},
+    "inconclusive": {"yellow": True},
+    "answered": {"cyan": True},
+    "failed": {"red": True},
+    "error": {"red": True},
+    "skipped": {"yellow": True},
+}
+
+
+def write_refuted(reporter: pytest.TerminalReporter, results: Sequence[ExperimentResult]) -> None:
+    """An ``assumptions refuted`` section: question, expectation and answer, no traceback."""
+    refuted = [result for result in results if result.status == "refuted"]
+    if not refuted:
+        return
+    reporter.write_sep("=", "assumptions refuted", red=True, bold=True)
+    for result in refuted:
+        reporter.write_sep("_", result.nodeid, red=True)
+        reporter.write_line(result.details())
+
+
+def write_experiments(
+    reporter: pytest.TerminalReporter, results: Sequence[ExperimentResult]
+) -> None:
+    """One line per experiment: verdict, node id, question, expectation, answer, sample, time."""
+    if not results:
+        return
+    reporter.write_sep("=", "experiments")
+    width = max(len(result.nodeid) for result in results)
+    for result in results:
+        word = result.status.upper()
+        reporter.write(f"{word:<13}", **_MARKUP.get(result.status, {}))
+        reporter.write_line(f"{summary_line(result, width)}")
+
+
+def summary_line(result: ExperimentResult, width: int = 0) -> str:
+    """The text after the verdict word in the experiments section."""
+    parts = [result.nodeid.ljust(width)]
+    if result.question:
+        parts.append(repr(result.question))
+    if result.expectation:
+        parts.append(f"expected {result.expectation}")
+    if result.answer_text is not None:
+        parts.append(f"answer {result.answer_text}")
+    elif result.error:
+        parts.append(result.error.splitlines()[0] if result.error.strip() else "")
+    parts.append(result.sample_text())
+    parts.append(f"{result.duration:.2f}s")
+    return "  ".join(part for part in parts if part)
