@@ -6,23 +6,27 @@ from collections.abc import Mapping
 from typing import Any
 
 from .errors import AnswerError
+from .estimates import Estimate
 from .jsonsafe import NotJSONSafe, to_jsonable
 
 
 def normalize_answer(value: Any) -> Any:
-    """Return the answer as JSON-safe Python values, or raise :class:`AnswerError` saying why."""
+    """Return the answer as plain Python values (estimates kept as :class:`Estimate`), or raise
+    :class:`AnswerError` saying why."""
     if value is None:
         raise AnswerError(
             "returned no answer; return the value that answers the question "
             "(a number, string, bool or dict of named values)"
         )
     if isinstance(value, type) or (callable(value) and not hasattr(value, "to_json")):
+        kind = "the class" if isinstance(value, type) else "the function"
+        name = getattr(value, "__qualname__", type(value).__qualname__)
         raise AnswerError(
-            f"returned {value!r}; return the value that answers the question "
+            f"returned {kind} {name}; return the value that answers the question "
             "(a number, string, bool or dict of named values), not a function or class"
         )
     try:
-        return to_jsonable(value)
+        return to_jsonable(value, keep=(Estimate,))
     except NotJSONSafe as error:
         raise AnswerError(
             f"returned an answer containing {error}; return numbers, strings, bools, "
@@ -33,6 +37,8 @@ def normalize_answer(value: Any) -> Any:
 def format_value(value: Any) -> str:
     """A short human form: floats to 4 significant digits, dicts as ``name=value`` pairs."""
     if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, Estimate):
         return str(value)
     if isinstance(value, float):
         return f"{value:.4g}"

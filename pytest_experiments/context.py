@@ -10,6 +10,8 @@ from .jsonsafe import NotJSONSafe, to_jsonable
 if TYPE_CHECKING:
     import numpy as np
 
+    from .estimates import Estimate, Trend
+
 #: Default floor on the number of rows ``exp.sample`` keeps (mirrors ``sampling``, which is only
 #: imported when an experiment samples).
 DEFAULT_MIN_ROWS = 100
@@ -26,17 +28,27 @@ class Experiment:
             draws the same sample on any xdist worker.
         rows / total_rows: rows kept and rows available at the last ``exp.sample`` call.
         recorded: values kept with the result by ``exp.record``.
+        confidence: the level of the intervals the estimate methods return (``--confidence``).
     """
 
-    def __init__(self, nodeid: str, fraction: float, seed: int) -> None:
+    def __init__(self, nodeid: str, fraction: float, seed: int, confidence: float = 0.95) -> None:
         self.nodeid = nodeid
         self.fraction = fraction
         self.full = fraction >= 1.0
         self.seed = seed
+        self.confidence = confidence
         self.rows: int | None = None
         self.total_rows: int | None = None
         self.recorded: dict[str, Any] = {}
         self._rng: np.random.Generator | None = None
+
+    def start_look(self, fraction: float) -> None:
+        """Reset for a (new) run of the experiment at ``fraction`` (``--sample auto`` looks)."""
+        self.fraction = fraction
+        self.full = fraction >= 1.0
+        self.rows = self.total_rows = None
+        self.recorded = {}
+        self._rng = None
 
     @property
     def rng(self) -> np.random.Generator:
@@ -75,6 +87,100 @@ class Experiment:
                     f"exp.record({name}=...) got {error}; record numbers, strings, bools, "
                     "lists or dicts of them"
                 ) from None
+
+    # -- estimates ---------------------------------------------------------------------------
+
+    def proportion(self, successes: int, trials: int) -> Estimate:
+        """``successes / trials`` with a Wilson score interval at :attr:`confidence`."""
+        from .estimates import proportion
+
+        return proportion(successes, trials, self.confidence, label="proportion")
+
+    def accuracy(self, y_true: Any, y_pred: Any, *, trend: Trend | None = "rises") -> Estimate:
+        """The share of ``y_pred`` equal to ``y_true``, a proportion with a Wilson interval.
+
+        Its ``trend`` is ``"rises"``: predictions usually come from a model trained on the
+        subsample, and such a model gets better with more data. Pass ``trend=None`` when the
+        predictions do not depend on the sample size.
+        """
+        import numpy as np
+
+        from .estimates import proportion
+
+        truth, predicted = np.asarray(y_true), np.asarray(y_pred)
+        if truth.shape != predicted.shape:
+            raise ValueError(
+                f"exp.accuracy got y_true of shape {truth.shape} and y_pred of shape "
+                f"{predicted.shape}; pass one prediction per label"
+            )
+        hits = int(np.sum(truth == predicted))
+        return proportion(hits, int(truth.size), self.confidence, trend=trend, label="accuracy")
+
+    def mean(self, values: Any, *, trend: Trend | None = None) -> Estimate:
+        """The mean of independent ``values`` with a Student-t interval at :attr:`confidence`."""
+        from .estimates import mean
+
+        return mean(values, self.confidence, trend=trend, label="mean")
+
+    def score(
+        self,
+        estimator: Any,
+        X: Any,
+        y: Any,
+        scoring: Any = None,
+        cv: Any = None,
+        *,
+        repeats: int = 5,
+    ) -> Estimate:
+        """The cross-validated score of ``estimator`` with an interval valid for CV.
+
+        ``cv`` is a number of folds (default 5, repeated ``repeats`` times, stratified for class
+        labels), a scikit-learn splitter or an iterable of (train, test) index pairs;
+        ``scoring`` is any scikit-learn scoring (default: the estimator's ``score``). The
+        interval is the Nadeau-Bengio corrected resampled t. Its trend is ``"rises"``: on a
+        subsample a score short of a threshold is inconclusive, not refuted.
+        """
+        from .crossval import score
+
+        return score(
+            estimator,
+            X,
+            y,
+            scoring=scoring,
+            cv=cv,
+            repeats=repeats,
+            seed=self.seed,
+            level=self.confidence,
+        )
+
+    def compare(
+        self,
+        estimator_a: Any,
+        estimator_b: Any,
+        X: Any,
+        y: Any,
+        scoring: Any = None,
+        cv: Any = None,
+        *,
+        repeats: int = 5,
+    ) -> Estimate:
+        """The paired score difference ``a - b`` on identical folds, corrected resampled t.
+
+        Expect ``"> 0"`` for "a beats b". Same ``scoring``/``cv``/``repeats`` as :meth:`score`.
+        """
+        from .crossval import compare
+
+        return compare(
+            estimator_a,
+            estimator_b,
+            X,
+            y,
+            scoring=scoring,
+            cv=cv,
+            repeats=repeats,
+            seed=self.seed,
+            level=self.confidence,
+        )
 
     def __repr__(self) -> str:
         return f"<Experiment {self.nodeid} fraction={self.fraction:g} seed={self.seed}>"

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .errors import AnswerError, DefinitionError
+from .evidence import Judging, within
 from .expressions import Expression, parse_expression
 from .verdicts import Verdict
 
@@ -30,12 +31,17 @@ class Expectation(Protocol):
     @property
     def text(self) -> str: ...
 
-    def evaluate(self, answer: Any) -> Verdict: ...
+    def evaluate(self, answer: Any, judging: Judging) -> Verdict: ...
 
 
 @dataclass(frozen=True)
 class Equals:
-    """The answer must equal ``value`` (``pytest.approx`` objects compare approximately)."""
+    """The answer must equal ``value`` (``pytest.approx`` objects compare approximately).
+
+    An estimate equals a number only if its whole interval is that number; against
+    ``pytest.approx`` it is an equivalence check: confirmed when the whole interval lies inside
+    the tolerance band, refuted when it lies wholly outside.
+    """
 
     value: Any
 
@@ -43,8 +49,14 @@ class Equals:
     def text(self) -> str:
         return f"== {self.value!r}"
 
-    def evaluate(self, answer: Any) -> Verdict:
+    def evaluate(self, answer: Any, judging: Judging) -> Verdict:
         expected = self.value
+        prepared = judging.prepare(answer)
+        band = _band(expected)
+        if band is not None:
+            verdict = within(prepared, band[0], band[1], judging)
+            if verdict is not None:
+                return verdict
         if isinstance(expected, tuple):
             expected = list(expected)  # answers arrive as JSON-safe lists
         try:
@@ -62,8 +74,8 @@ class Predicate:
     function: Callable[[Any], Any]
     text: str
 
-    def evaluate(self, answer: Any) -> Verdict:
-        result = self.function(answer)
+    def evaluate(self, answer: Any, judging: Judging) -> Verdict:
+        result = self.function(judging.prepare(answer))
         if isinstance(result, Verdict):
             return result
         if type(result).__name__ in ("bool", "bool_") and type(result).__module__ in (
@@ -112,8 +124,21 @@ class ExpressionExpectation:
     def text(self) -> str:
         return self.expression.text.strip()
 
-    def evaluate(self, answer: Any) -> Verdict:
-        return self.expression.evaluate(answer)
+    def evaluate(self, answer: Any, judging: Judging) -> Verdict:
+        return self.expression.evaluate(answer, judging)
+
+
+def _band(expected: Any) -> tuple[float, float] | None:
+    """The ``[low, high]`` an expected number or scalar ``pytest.approx`` allows."""
+    if isinstance(expected, bool):
+        return None
+    if isinstance(expected, (int, float)):
+        return float(expected), float(expected)
+    centre = getattr(expected, "expected", None)
+    tolerance = getattr(expected, "tolerance", None)
+    if isinstance(centre, (int, float)) and isinstance(tolerance, (int, float)):
+        return float(centre) - float(tolerance), float(centre) + float(tolerance)
+    return None
 
 
 def _compares_by_equality(value: Any) -> bool:

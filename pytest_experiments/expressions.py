@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import AnswerError, DefinitionError
+from .evidence import Judging, compare
 from .verdicts import Verdict, all_of, any_of
 
 #: The name under which a single (non-dict) answer is visible to an expression.
@@ -71,13 +72,18 @@ class Expression:
     tree: ast.expr
     names: frozenset[str]
 
-    def evaluate(self, answer: Any) -> Verdict:
-        """Judge ``answer`` (a single value or a dict of named values) against this expression."""
-        env = _environment(answer)
+    def evaluate(self, answer: Any, judging: Judging | None = None) -> Verdict:
+        """Judge ``answer`` (a single value or a dict of named values) against this expression.
+
+        Estimates in the answer are compared through their intervals at ``judging.level``.
+        """
+        judging = judging or Judging()
+        env = _environment(judging.prepare(answer))
         missing = sorted(self.names - env.keys())
         if missing:
             raise AnswerError(_missing_names_message(self.text, missing, answer))
-        return _as_verdict(self.text, self.tree, _Evaluator(self.text, env).visit(self.tree))
+        evaluator = _Evaluator(self.text, env, judging)
+        return _as_verdict(self.text, self.tree, evaluator.visit(self.tree))
 
 
 def parse_expression(text: str) -> Expression:
@@ -92,13 +98,17 @@ def parse_expression(text: str) -> Expression:
         source = f"{ANSWER_NAME} {source}"
     try:
         module = ast.parse(source, mode="eval")
-    except SyntaxError:
+        names: set[str] = set()
+        _check(text, module.body, names)
+    except (SyntaxError, ValueError, UnicodeError):
         raise DefinitionError(
             f"expectation {text!r} is not a valid expression; write a condition such as "
             "'>= 0.9', '0.8 < answer < 0.95' or 'accuracy >= 0.9 and n_features == 30'"
         ) from None
-    names: set[str] = set()
-    _check(text, module.body, names)
+    except (RecursionError, MemoryError):
+        raise DefinitionError(
+            f"expectation {_shorten(text)!r} is nested too deeply; write a shorter condition"
+        ) from None
     if not _is_condition(module.body):
         raise DefinitionError(
             f"expectation {text!r} is not a condition: it computes a value but does not compare "
@@ -212,9 +222,10 @@ def _as_verdict(text: str, node: ast.expr, value: Any) -> Verdict:
 class _Evaluator:
     """Walks a validated tree; comparisons give verdicts, arithmetic gives values."""
 
-    def __init__(self, text: str, env: Mapping[str, Any]) -> None:
+    def __init__(self, text: str, env: Mapping[str, Any], judging: Judging) -> None:
         self.text = text
         self.env = env
+        self.judging = judging
 
     def visit(self, node: ast.expr) -> Any:
         match node:
@@ -245,7 +256,8 @@ class _Evaluator:
             case ast.Constant(value=value):
                 return value
             case ast.Tuple(elts=elts) | ast.List(elts=elts):
-                return tuple(self.visit(elt) for elt in elts)
+                # Lists, like answers, which arrive JSON-safe with sequences as lists.
+                return [self.visit(elt) for elt in elts]
             case ast.Call(func=ast.Name(id=func), args=args):
                 return self._arith(_FUNCTIONS[func], *(self.visit(arg) for arg in args))
         raise AssertionError(f"unvalidated node {ast.dump(node)}")  # pragma: no cover
@@ -261,6 +273,9 @@ class _Evaluator:
 
     def _compare(self, op: ast.cmpop, left: Any, right: Any) -> Verdict:
         try:
+            uncertain = compare(_COMPARE_TEXT[type(op)], left, right, self.judging)
+            if uncertain is not None:
+                return uncertain
             result = _COMPARE[type(op)](left, right)
         except TypeError:
             raise AnswerError(
@@ -274,8 +289,12 @@ class _Evaluator:
 
 
 def _too_large(exponent: Any) -> bool:
+    if isinstance(exponent, int):
+        return abs(exponent) > _MAX_EXPONENT
     return (
-        isinstance(exponent, (int, float))
-        and math.isfinite(exponent)
-        and (abs(exponent) > _MAX_EXPONENT)
+        isinstance(exponent, float) and math.isfinite(exponent) and (abs(exponent) > _MAX_EXPONENT)
     )
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -13,6 +13,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from .estimates import Estimate
+
 JSONValue = Any  # dict | list | str | int | float | bool | None, recursively
 
 
@@ -20,37 +22,49 @@ class NotJSONSafe(TypeError):
     """A value has no faithful JSON form."""
 
 
-def to_jsonable(value: Any) -> JSONValue:
+def to_jsonable(value: Any, keep: tuple[type, ...] = ()) -> JSONValue:
     """Return ``value`` as plain JSON-safe Python values, or raise :class:`NotJSONSafe`.
 
     numpy scalars and arrays become Python numbers and lists, paths become strings, enums their
     value, dates ISO strings. Non-finite floats stay floats (Python's :mod:`json` writes them as
-    ``NaN``/``Infinity`` and reads them back).
+    ``NaN``/``Infinity`` and reads them back). Instances of the ``keep`` types are left as they
+    are (answers keep their estimates until they have been judged).
     """
+    if keep and isinstance(value, keep):
+        return value
     if value is None or isinstance(value, (bool, int, str)):
         if isinstance(value, enum.Enum):
-            return to_jsonable(value.value)
+            return to_jsonable(value.value, keep)
         return value
     if isinstance(value, float):
         return float(value)
     if isinstance(value, enum.Enum):
-        return to_jsonable(value.value)
+        return to_jsonable(value.value, keep)
+    if isinstance(value, Estimate):
+        return value.to_json()
+    package = type(value).__module__.split(".")[0]
+    if package == "numpy" and hasattr(value, "tolist"):
+        return to_jsonable(value.tolist(), keep)
+    if package == "pandas":
+        # pandas' own to_json gives text; a Series is its values, a DataFrame its columns.
+        if hasattr(value, "columns"):
+            return to_jsonable(value.to_dict(orient="list"), keep)
+        if hasattr(value, "tolist"):
+            return to_jsonable(value.tolist(), keep)
     to_json = getattr(value, "to_json", None)
     if callable(to_json) and not isinstance(value, type):
-        return to_jsonable(to_json())
-    if type(value).__module__.split(".")[0] == "numpy" and hasattr(value, "tolist"):
-        return to_jsonable(value.tolist())
+        return to_jsonable(to_json(), keep)
     if isinstance(value, Mapping):
         result: dict[str, JSONValue] = {}
         for key, item in value.items():
             if not isinstance(key, str):
                 raise NotJSONSafe(f"a dict key {key!r} is not a string")
-            result[key] = to_jsonable(item)
+            result[key] = to_jsonable(item, keep)
         return result
     if isinstance(value, (list, tuple)):
-        return [to_jsonable(item) for item in value]
+        return [to_jsonable(item, keep) for item in value]
     if isinstance(value, (set, frozenset)):
-        return [to_jsonable(item) for item in sorted(value, key=repr)]
+        return [to_jsonable(item, keep) for item in sorted(value, key=repr)]
     if isinstance(value, os.PathLike):
         return os.fspath(value)
     if isinstance(value, (datetime.datetime, datetime.date)):

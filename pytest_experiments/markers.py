@@ -14,7 +14,7 @@ import pytest
 
 from .errors import DefinitionError
 from .expectations import Expectation, parse_expectation
-from .settings import SettingError, parse_fraction
+from .settings import SettingError, Share, parse_share
 
 EXPERIMENT_MARKER = "experiment"
 EXPERIMENT_MARKERS = ("question", "expect", "sample")
@@ -25,8 +25,8 @@ MARKER_HELP = {
     "question": "question(text): the question an experiment answers (required).",
     "expect": "expect(expectation): the expected answer: a value (== or pytest.approx), an "
     "expression such as '>= 0.9' or 'accuracy >= 0.9 and n_features == 30', or a predicate.",
-    "sample": "sample(fraction): share of the data this experiment runs on (0 < F <= 1) unless "
-    "--sample or --full say otherwise.",
+    "sample": "sample(fraction): share of the data this experiment runs on (0 < F <= 1, or "
+    "'auto' to grow it until the verdict is decisive) unless --sample or --full say otherwise.",
 }
 
 
@@ -36,7 +36,7 @@ class ExperimentSpec:
 
     question: str | None
     expectation: Expectation | None
-    fraction: float | None
+    fraction: Share | None
 
 
 def read_spec(item: pytest.Item, require_question: bool) -> ExperimentSpec:
@@ -77,21 +77,25 @@ def _expectation(marker: pytest.Mark | None) -> Expectation | None:
     return parse_expectation(tuple(marker.args), dict(marker.kwargs))
 
 
-def _fraction(marker: pytest.Mark | None) -> float | None:
+def _fraction(marker: pytest.Mark | None) -> Share | None:
     if marker is None:
         return None
     value = _single_argument(marker, "sample", "@pytest.mark.sample(0.05)")
     try:
-        return parse_fraction(value, "@pytest.mark.sample")
+        return parse_share(value, "@pytest.mark.sample")
     except SettingError as error:
         raise DefinitionError(str(error)) from None
 
 
 def _single_argument(marker: pytest.Mark, name: str, example: str) -> Any:
-    if marker.kwargs or len(marker.args) != 1:
-        given = len(marker.args) + len(marker.kwargs)
+    if marker.kwargs:
         raise DefinitionError(
-            f"@pytest.mark.{name} takes exactly one positional argument, got {given}; "
+            f"@pytest.mark.{name} takes one positional argument, not keywords "
+            f"({', '.join(sorted(marker.kwargs))}); write {example}"
+        )
+    if len(marker.args) != 1:
+        raise DefinitionError(
+            f"@pytest.mark.{name} takes exactly one positional argument, got {len(marker.args)}; "
             f"write {example}"
         )
     return marker.args[0]

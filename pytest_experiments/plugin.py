@@ -10,12 +10,17 @@ from __future__ import annotations
 import inspect
 from collections.abc import Generator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
+from . import recording
 from .answers import format_value, normalize_answer
 from .context import Experiment
 from .errors import DefinitionError, ExperimentError
+from .jsonsafe import to_jsonable
+from .evidence import Judging
+from .judgement import judge
 from .markers import (
     EXPERIMENT_MARKER,
     MARKER_HELP,
@@ -26,11 +31,16 @@ from .markers import (
 from .results import REPORT_ATTRIBUTE, ExperimentResult
 from .settings import (
     RunSettings,
+    SamplePlan,
     SettingError,
+    confidence_option,
+    correction_option,
     experiment_seed,
     format_fraction,
-    parse_fraction,
+    parse_confidence,
+    parse_correction,
     parse_seed,
+    parse_share,
     sample_option,
     seed_option,
 )
@@ -52,6 +62,7 @@ class ExperimentState:
     spec: ExperimentSpec | None
     problem: str | None
     result: ExperimentResult
+    plan: SamplePlan
     context: Experiment | None = None
 
 
@@ -69,8 +80,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="experiment_sample",
         type=sample_option,
         metavar="F",
-        help="run every experiment on this share of the data, 0 < F <= 1 (e.g. 0.05); "
-        "overrides @pytest.mark.sample and the ini setting experiment_sample",
+        help="run every experiment on this share of the data, 0 < F <= 1 (e.g. 0.05), or 'auto' "
+        "to grow the sample until the verdict is decisive; overrides @pytest.mark.sample and the "
+        "ini setting experiment_sample",
     )
     group.addoption(
         "--full",
@@ -85,6 +97,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=seed_option,
         metavar="N",
         help="base seed for subsamples and exp.rng (default 0; ini experiment_seed)",
+    )
+    group.addoption(
+        "--confidence",
+        dest="experiment_confidence",
+        type=confidence_option,
+        metavar="C",
+        help="confidence level of intervals and verdicts (default 0.95; ini experiment_confidence)",
+    )
+    group.addoption(
+        "--exp-correction",
+        dest="experiment_correction",
+        type=correction_option,
+        metavar="METHOD",
+        help="control the error rate across all verdicts of the run: none (default), holm "
+        "(family-wise) or bh (false discovery rate); ini experiment_correction",
     )
     group.addoption(
         "--exp-fail-inconclusive",
@@ -102,6 +129,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("experiment_sample", "default share of the data for experiments", default="")
     parser.addini("experiment_seed", "base seed for experiments", default="")
+    parser.addini("experiment_confidence", "confidence level of verdicts", default="")
+    parser.addini("experiment_correction", "none, holm or bh across verdicts", default="")
     parser.addini("experiment_full", "run experiments on all the data", type="bool", default=False)
     parser.addini(
         "experiment_require_question",
@@ -121,6 +150,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type="bool",
         default=False,
     )
+    recording.addoption(parser)
 
 
 # -- configuration ---------------------------------------------------------------------------
@@ -141,6 +171,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(ResultsReporter(config), "experiments-reporter")
         if config.option.xmlpath:
             config.pluginmanager.register(JUnitFailureType(config), "experiments-junitxml")
+    recording.register(config)
 
 
 def read_settings(config: pytest.Config) -> RunSettings:
@@ -154,18 +185,21 @@ def read_settings(config: pytest.Config) -> RunSettings:
                 f"ini setting {name} is not true or false; write {name} = true or false"
             ) from None
 
+    def option_or_ini(name: str, parse: Any, default: Any) -> Any:
+        value = config.getoption(name)
+        if value is not None:
+            return value
+        text = str(config.getini(name)).strip()
+        return parse(text, f"ini setting {name}") if text else default
+
     ini_sample = config.getini("experiment_sample").strip()
-    ini_seed = config.getini("experiment_seed").strip()
-    seed = config.getoption("experiment_seed")
-    if seed is None:
-        seed = parse_seed(ini_seed, "ini setting experiment_seed") if ini_seed else 0
     return RunSettings(
         full=bool(config.getoption("experiment_full")) or ini_bool("experiment_full"),
         sample=config.getoption("experiment_sample"),
-        ini_sample=parse_fraction(ini_sample, "ini setting experiment_sample")
-        if ini_sample
-        else None,
-        seed=seed,
+        ini_sample=parse_share(ini_sample, "ini setting experiment_sample") if ini_sample else None,
+        seed=option_or_ini("experiment_seed", parse_seed, 0),
+        confidence=option_or_ini("experiment_confidence", parse_confidence, 0.95),
+        correction=option_or_ini("experiment_correction", parse_correction, "none"),
         require_question=ini_bool("experiment_require_question"),
         fail_inconclusive=bool(config.getoption("experiment_fail_inconclusive"))
         or ini_bool("experiment_fail_inconclusive"),
@@ -206,22 +240,38 @@ def pytest_itemcollected(item: pytest.Item) -> None:
         spec = read_spec(item, settings.require_question)
     except DefinitionError as error:
         problem = str(error)
+    if problem is None:
+        problem = _async_problem(item)
     question_marker = item.get_closest_marker("question")
-    fraction = settings.fraction_for(spec.fraction if spec else None)
+    plan = settings.plan_for(spec.fraction if spec else None)
     item.stash[state_key] = ExperimentState(
         spec=spec,
         problem=problem,
+        plan=plan,
         result=ExperimentResult(
             nodeid=item.nodeid,
             index=counter[0],
             question=spec.question
             if spec
-            else _text_or_none(question_marker.args[0] if question_marker else None),
+            else _text_or_none(
+                question_marker.args[0] if question_marker and question_marker.args else None
+            ),
             expectation=spec.expectation.text if spec and spec.expectation else None,
-            fraction=fraction,
+            fraction=plan.first,
             seed=experiment_seed(settings.seed, item.nodeid),
+            auto=plan.auto,
         ),
     )
+
+
+def _async_problem(item: pytest.Item) -> str | None:
+    function = getattr(item, "obj", None)
+    if inspect.iscoroutinefunction(function) or inspect.isasyncgenfunction(function):
+        return (
+            f"{item.name} is an async function; write experiments as plain functions "
+            "(run an event loop inside if needed)"
+        )
+    return None
 
 
 def _text_or_none(value: object) -> str | None:
@@ -233,16 +283,18 @@ def _text_or_none(value: object) -> str | None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    stray = item.stash.get(stray_key, None)
-    if stray is not None:
-        raise DefinitionError(stray)
-    state = item.stash.get(state_key, None)
-    if state is None:
+    # `key in stash` first: Stash.get raises and catches KeyError, which every plain test
+    # would pay for (benchmarks/overhead.py).
+    if stray_key in item.stash:
+        raise DefinitionError(item.stash[stray_key])
+    if state_key not in item.stash:
         return
+    state = item.stash[state_key]
     if state.problem is not None:
         raise DefinitionError(state.problem)
     result = state.result
-    state.context = Experiment(item.nodeid, result.fraction, result.seed)
+    confidence = item.config.stash[settings_key].confidence
+    state.context = Experiment(item.nodeid, result.fraction, result.seed, confidence)
 
 
 @pytest.fixture
@@ -259,25 +311,37 @@ def exp(request: pytest.FixtureRequest) -> Experiment:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
-    state = pyfuncitem.stash.get(state_key, None)
-    if state is None:
+    if state_key not in pyfuncitem.stash:
         return None
+    state = pyfuncitem.stash[state_key]
     function = pyfuncitem.obj
-    if inspect.iscoroutinefunction(function) or inspect.isasyncgenfunction(function):
-        raise DefinitionError(
-            "is an async function; write experiments as plain functions (run an event loop "
-            "inside if needed)"
-        )
     arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
-    answer = normalize_answer(function(**arguments))
-    result = state.result
-    result.answer = answer
-    result.answer_text = format_value(answer)
     assert state.spec is not None and state.context is not None
-    if state.spec.expectation is None:
-        result.status = "answered"
-    else:
-        result.status = state.spec.expectation.evaluate(answer).value
+    expectation, context, result = state.spec.expectation, state.context, state.result
+    fractions = state.plan.fractions
+    # --sample auto looks at the data up to len(fractions) times; splitting alpha evenly across
+    # the planned looks (Bonferroni) bounds the error rate over all looks together.
+    alpha = 1 - context.confidence
+    level = 1 - alpha / len(fractions)
+    for look, fraction in enumerate(fractions, start=1):
+        context.start_look(fraction)
+        answer = normalize_answer(function(**arguments))
+        result.looks, result.fraction = look, fraction
+        if expectation is None:
+            result.status = "answered"
+            break
+        judgement = judge(expectation, answer, level, subsample=fraction < 1)
+        result.status = judgement.verdict.value
+        result.note = "; ".join(judgement.notes) or None
+        if judgement.p_value is not None:
+            result.p_value = min(1.0, judgement.p_value * len(fractions))
+        if judgement.verdict.decisive:
+            break
+    result.level = level if expectation is not None else None
+    if expectation is not None:
+        answer = Judging(level=level).prepare(answer)  # show the intervals the verdict used
+    result.answer = to_jsonable(answer)
+    result.answer_text = format_value(answer)
     return True
 
 
@@ -291,9 +355,9 @@ def pytest_runtest_makereport(
     report = yield
     if call.excinfo is not None and isinstance(call.excinfo.value, ExperimentError):
         report.longrepr = str(call.excinfo.value)
-    state = item.stash.get(state_key, None)
-    if state is None or not _ends_experiment(report):
+    if state_key not in item.stash or not _ends_experiment(report):
         return report
+    state = item.stash[state_key]
     result = state.result
     result.duration = report.duration
     context = state.context
@@ -334,7 +398,8 @@ def _judge(item: pytest.Item, report: pytest.TestReport, result: ExperimentResul
             report.longrepr = (
                 path,
                 (lineno or 0) + 1,
-                f"inconclusive: expected {result.expectation}, answer {result.answer_text}",
+                f"inconclusive: expected {result.expectation}, answer {result.answer_text}"
+                + (f" ({result.note})" if result.note else ""),
             )
 
 

@@ -39,6 +39,11 @@ class ExperimentResult:
     record: dict[str, Any] = field(default_factory=dict)
     duration: float = 0.0
     error: str | None = None
+    auto: bool = False
+    looks: int = 1
+    level: float | None = None
+    p_value: float | None = None
+    note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -52,13 +57,19 @@ class ExperimentResult:
         return self.status if self.status in ("confirmed", "refuted", "inconclusive") else None
 
     def sample_text(self) -> str:
-        """``10% (100/178 rows)``, or ``full data (178 rows)``."""
+        """``10% (100/178 rows)``, ``full data (178 rows)``, or for ``--sample auto``
+        ``at 12.5% (2,240/17,920 rows), 3 looks``."""
         share = "full data" if self.fraction >= 1.0 else format_fraction(self.fraction)
         if self.rows is None or self.total_rows is None:
-            return share
-        if self.rows >= self.total_rows:
-            return f"{share} ({self.total_rows:,} rows)"
-        return f"{share} ({self.rows:,}/{self.total_rows:,} rows)"
+            text = share
+        elif self.rows >= self.total_rows:
+            text = f"{share} ({self.total_rows:,} rows)"
+        else:
+            text = f"{share} ({self.rows:,}/{self.total_rows:,} rows)"
+        if self.auto:
+            looks = "1 look" if self.looks == 1 else f"{self.looks} looks"
+            return f"at {text}, {looks}"
+        return text
 
     def details(self) -> str:
         """The block shown for a refuted or inconclusive experiment instead of a traceback."""
@@ -68,8 +79,12 @@ class ExperimentResult:
             f"answer:      {self.answer_text}",
             f"sample:      {self.sample_text()}, seed {self.seed}",
         ]
+        if self.level is not None and self.p_value is not None:
+            lines.append(f"level:       {self.level:.4g} (p = {self.p_value:.3g})")
         if self.record:
             lines.append(f"recorded:    {format_value(self.record)}")
+        if self.note:
+            lines.append(f"why:         {self.note}")
         if self.error:
             lines.append(f"note:        {self.error}")
         return "\n".join(lines)

@@ -39,8 +39,12 @@ def count_rows(array: Any) -> int:
 
 
 def sample_size(n_rows: int, fraction: float, min_rows: int) -> int:
-    """Rows to keep: ``ceil(fraction * n_rows)``, at least ``min_rows``, at most ``n_rows``."""
-    return min(n_rows, max(math.ceil(fraction * n_rows), min_rows, 1))
+    """Rows to keep: ``ceil(fraction * n_rows)``, at least ``min_rows``, at most ``n_rows``.
+
+    The product is rounded to 9 decimals first, so that float error (``0.14 * 100`` is
+    ``14.000000000000002``) does not add a row.
+    """
+    return min(n_rows, max(math.ceil(round(fraction * n_rows, 9)), min_rows, 1))
 
 
 def choose_rows(

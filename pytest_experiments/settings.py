@@ -2,7 +2,8 @@
 
 The fraction of the data an experiment runs on is decided, strongest first, by
 ``--full`` > ``--sample F`` > the experiment's ``@pytest.mark.sample(F)`` > the ini setting
-``experiment_sample`` > the built-in default (:data:`DEFAULT_FRACTION`).
+``experiment_sample`` > the built-in default (:data:`DEFAULT_FRACTION`). Any of them may say
+``auto``: grow the sample geometrically until the verdict is decisive (see ``SamplePlan``).
 """
 
 from __future__ import annotations
@@ -11,39 +12,45 @@ import argparse
 import hashlib
 import math
 from dataclasses import dataclass
+from typing import Any
 
 #: Share of the data an experiment runs on when nothing else says otherwise.
 DEFAULT_FRACTION = 0.1
 DEFAULT_SEED = 0
+DEFAULT_CONFIDENCE = 0.95
 
 
 class SettingError(ValueError):
     """A bad value for a setting; the message names where it came from and what to write."""
 
 
+def _got(source: str, value: object) -> str:
+    return f"{source} got {value!r}" if source else f"got {value!r}"
+
+
 def parse_fraction(value: object, source: str) -> float:
     """A data share in (0, 1]; ``source`` names where it came from (option, ini key, marker)."""
     if isinstance(value, bool):
-        raise SettingError(f"{source} got {value!r}; write a fraction with 0 < F <= 1, like 0.05")
+        raise SettingError(f"{_got(source, value)}; write a fraction with 0 < F <= 1, like 0.05")
     if isinstance(value, str):
         text = value.strip()
         try:
             number = float(text[:-1]) / 100 if text.endswith("%") else float(text)
         except ValueError:
             raise SettingError(
-                f"{source} got {value!r}, which is not a number; write a fraction with "
+                f"{_got(source, value)}, which is not a number; write a fraction with "
                 "0 < F <= 1, like 0.05 (or 5%)"
             ) from None
     elif isinstance(value, (int, float)):
         number = float(value)
     else:
         raise SettingError(
-            f"{source} got {value!r} ({type(value).__name__}); write a fraction with "
+            f"{_got(source, value)} ({type(value).__name__}); write a fraction with "
             "0 < F <= 1, like 0.05"
         )
     if not (math.isfinite(number) and 0 < number <= 1):
         raise SettingError(
-            f"{source} got {value!r}; the share of the data must satisfy 0 < F <= 1, "
+            f"{_got(source, value)}; the share of the data must satisfy 0 < F <= 1, "
             "like 0.05 for 5% (use --full for all the data)"
         )
     return number
@@ -57,27 +64,96 @@ def parse_seed(value: object, source: str) -> int:
         seed = int(str(value).strip())
     except ValueError:
         raise SettingError(
-            f"{source} got {value!r}; write a whole number >= 0, like 0 or 42"
+            f"{_got(source, value)}; write a whole number >= 0, like 0 or 42"
         ) from None
     if seed < 0:
-        raise SettingError(f"{source} got {value!r}; write a whole number >= 0, like 0 or 42")
+        raise SettingError(f"{_got(source, value)}; write a whole number >= 0, like 0 or 42")
     return seed
 
 
-def sample_option(text: str) -> float:
-    """argparse ``type=`` for ``--sample``: the error quotes the bad value."""
-    try:
-        return parse_fraction(text, "--sample")
-    except SettingError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+AUTO = "auto"
+
+Share = float | str  # a fraction in (0, 1], or AUTO
 
 
-def seed_option(text: str) -> int:
-    """argparse ``type=`` for ``--seed``."""
+def parse_share(value: object, source: str) -> Share:
+    """A fraction, or ``"auto"`` to grow the sample until the verdict is decisive."""
+    if isinstance(value, str) and value.strip().lower() == AUTO:
+        return AUTO
+    return parse_fraction(value, source)
+
+
+def parse_confidence(value: object, source: str) -> float:
+    """A confidence level strictly between 0.5 and 1."""
     try:
-        return parse_seed(text, "--seed")
-    except SettingError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+        if isinstance(value, bool):
+            raise ValueError
+        level = float(str(value).strip())
+    except ValueError:
+        raise SettingError(f"{_got(source, value)}; write a level such as 0.95 or 0.99") from None
+    if not 0.5 <= level < 1:
+        raise SettingError(
+            f"{_got(source, value)}; a confidence level must satisfy 0.5 <= C < 1, like 0.95"
+        )
+    return level
+
+
+CORRECTIONS = ("none", "holm", "bh")
+
+
+def parse_correction(value: object, source: str) -> str:
+    text = str(value).strip().lower()
+    if text not in CORRECTIONS:
+        raise SettingError(
+            f"{_got(source, value)}; write one of {', '.join(CORRECTIONS)} (holm controls the "
+            "family-wise error rate, bh the false discovery rate)"
+        )
+    return text
+
+
+def _option(parse: Any) -> Any:
+    """An argparse ``type=`` callable from a parser; argparse adds the option's name."""
+
+    def convert(text: str) -> Any:
+        try:
+            return parse(text, "")
+        except SettingError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    convert.__name__ = parse.__name__.removeprefix("parse_")
+    return convert
+
+
+sample_option = _option(parse_share)
+seed_option = _option(parse_seed)
+confidence_option = _option(parse_confidence)
+correction_option = _option(parse_correction)
+
+#: ``--sample auto`` multiplies the fraction by this factor at each look.
+AUTO_GROWTH = 2.0
+
+
+@dataclass(frozen=True)
+class SamplePlan:
+    """The fractions one experiment runs at: one, or a geometric series ending at 1 (auto)."""
+
+    fractions: tuple[float, ...]
+    auto: bool
+
+    @property
+    def first(self) -> float:
+        return self.fractions[0]
+
+
+def auto_fractions(start: float) -> tuple[float, ...]:
+    """``start, 2*start, 4*start, ...`` below 1, then 1."""
+    fractions = []
+    fraction = start
+    while fraction < 1 - 1e-12:
+        fractions.append(fraction)
+        fraction *= AUTO_GROWTH
+    fractions.append(1.0)
+    return tuple(fractions)
 
 
 @dataclass(frozen=True)
@@ -85,34 +161,61 @@ class RunSettings:
     """Everything the command line and ini file say about running experiments."""
 
     full: bool = False
-    sample: float | None = None  # from --sample
-    ini_sample: float | None = None
+    sample: Share | None = None  # from --sample
+    ini_sample: Share | None = None
     seed: int = DEFAULT_SEED
     require_question: bool = True
     fail_inconclusive: bool = False
     report_only: bool = False
+    confidence: float = DEFAULT_CONFIDENCE
+    correction: str = "none"
 
-    def fraction_for(self, marker_fraction: float | None) -> float:
-        """The fraction one experiment runs on, by the documented precedence."""
+    def plan_for(self, marker_share: Share | None) -> SamplePlan:
+        """The fractions one experiment runs at, by the documented precedence.
+
+        ``auto`` starts at the first numeric fraction among the marker, the ini setting and the
+        default, whichever of ``--sample``/marker/ini asked for ``auto``.
+        """
         if self.full:
-            return 1.0
-        for candidate in (self.sample, marker_fraction, self.ini_sample):
-            if candidate is not None:
-                return candidate
-        return DEFAULT_FRACTION
+            return SamplePlan((1.0,), auto=False)
+        chosen = next(
+            (share for share in (self.sample, marker_share, self.ini_sample) if share is not None),
+            DEFAULT_FRACTION,
+        )
+        if chosen != AUTO:
+            return SamplePlan((float(chosen),), auto=False)
+        start = next(
+            (
+                share
+                for share in (marker_share, self.ini_sample)
+                if share is not None and share != AUTO
+            ),
+            DEFAULT_FRACTION,
+        )
+        return SamplePlan(auto_fractions(float(start)), auto=True)
+
+    def fraction_for(self, marker_share: Share | None) -> float:
+        """The (first) fraction one experiment runs at."""
+        return self.plan_for(marker_share).first
 
     def describe(self) -> str:
         """The header line's mode, e.g. ``sample 5%, seed 0``."""
+        tail = f"seed {self.seed}"
+        if self.confidence != DEFAULT_CONFIDENCE:
+            tail += f", confidence {self.confidence:g}"
+        if self.correction != "none":
+            tail += f", {self.correction} correction"
         if self.full:
-            return f"full data, seed {self.seed}"
+            return f"full data, {tail}"
+        if self.sample == AUTO:
+            start = self.ini_sample if isinstance(self.ini_sample, float) else DEFAULT_FRACTION
+            return f"sample auto (from {format_fraction(start)}, x{AUTO_GROWTH:g} per look), {tail}"
         if self.sample is not None:
-            return f"sample {format_fraction(self.sample)}, seed {self.seed}"
+            return f"sample {format_fraction(float(self.sample))}, {tail}"
         base = self.ini_sample if self.ini_sample is not None else DEFAULT_FRACTION
         origin = "ini" if self.ini_sample is not None else "default"
-        return (
-            f"sample {format_fraction(base)} ({origin}; @sample markers may differ), "
-            f"seed {self.seed}"
-        )
+        shown = AUTO if base == AUTO else format_fraction(float(base))
+        return f"sample {shown} ({origin}; @sample markers may differ), {tail}"
 
 
 def format_fraction(fraction: float) -> str:

@@ -51,10 +51,10 @@ def summary_line(result: ExperimentResult, width: int = 0) -> str:
         parts.append(repr(result.question))
     if result.expectation:
         parts.append(f"expected {result.expectation}")
-    if result.answer_text is not None:
+    if result.status in ("failed", "error", "skipped") and result.error:
+        parts.append(result.error.strip().splitlines()[0] if result.error.strip() else "")
+    elif result.answer_text is not None:
         parts.append(f"answer {result.answer_text}")
-    elif result.error:
-        parts.append(result.error.splitlines()[0] if result.error.strip() else "")
     parts.append(result.sample_text())
     parts.append(f"{result.duration:.2f}s")
     return "  ".join(part for part in parts if part)

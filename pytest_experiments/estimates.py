@@ -1,0 +1,282 @@
+"""Estimates: answers that carry their uncertainty as a confidence interval.
+
+An :class:`Estimate` knows its value, interval, confidence level, number of observations and the
+method that produced it, prints as ``0.871 [0.842, 0.897]`` and travels as JSON. It keeps the
+sufficient statistics of its method so the interval can be recomputed at any level
+(:meth:`Estimate.at_level`), which the verdict machinery needs for ``--sample auto`` (a level per
+look) and for corrections across many experiments.
+
+Methods (each tested for its error rate by simulation in ``tests/test_estimates_statistics.py``):
+
+``wilson``
+    Wilson score interval for a binomial proportion (E. B. Wilson, "Probable inference, the law
+    of succession, and statistical inference", JASA 22, 1927), via
+    :meth:`scipy.stats.binomtest(...).proportion_ci(method="wilson")`; recommended over the Wald
+    interval by L. D. Brown, T. T. Cai and A. DasGupta, "Interval estimation for a binomial
+    proportion", Statistical Science 16, 2001.
+``t``
+    Student-t interval for a mean of independent observations (:func:`scipy.stats.t`).
+``corrected-t``
+    The corrected resampled t interval for a cross-validated score or score difference
+    (C. Nadeau and Y. Bengio, "Inference for the generalization error", Machine Learning 52,
+    2003; in its repeated k-fold form from R. R. Bouckaert and E. Frank, "Evaluating the
+    replicability of significance tests for comparing learning algorithms", PAKDD 2004). The
+    variance of the mean of the J split scores is ``(1/J + n_test/n_train) * s^2`` instead of the
+    naive ``s^2/J``, which ignores that overlapping training sets make split scores correlated;
+    t with J - 1 degrees of freedom.
+
+The ``trend`` of an estimate says how its quantity moves as the training data grows: a
+learner's score ``"rises"`` (learning curves), a loss ``"falls"``. On a subsample the verdict
+machinery opens the interval on that side, because the full-data value can lie beyond it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+Trend = Literal["rises", "falls"]
+
+ESTIMATE_KIND = "estimate"
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A point estimate with a confidence interval."""
+
+    value: float
+    low: float
+    high: float
+    level: float
+    n: int
+    method: str
+    stats: dict[str, float] = field(default_factory=dict)
+    trend: Trend | None = None
+    label: str = ""
+
+    def __str__(self) -> str:
+        return f"{_short(self.value)} [{_short(self.low)}, {_short(self.high)}]"
+
+    def __format__(self, spec: str) -> str:
+        if not spec:
+            return str(self)
+        return f"{format(self.value, spec)} [{format(self.low, spec)}, {format(self.high, spec)}]"
+
+    def at_level(self, level: float) -> Estimate:
+        """The same estimate with its interval at confidence ``level``."""
+        if level == self.level:
+            return self
+        low, high = interval(self.method, self.stats, self.value, level)
+        return replace(self, low=low, high=high, level=level)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": ESTIMATE_KIND,
+            "value": self.value,
+            "low": self.low,
+            "high": self.high,
+            "level": self.level,
+            "n": self.n,
+            "method": self.method,
+            "stats": dict(self.stats),
+            "trend": self.trend,
+            "label": self.label,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Estimate:
+        return cls(
+            value=float(data["value"]),
+            low=float(data["low"]),
+            high=float(data["high"]),
+            level=float(data["level"]),
+            n=int(data["n"]),
+            method=str(data["method"]),
+            stats={str(k): float(v) for k, v in data.get("stats", {}).items()},
+            trend=data.get("trend"),
+            label=str(data.get("label", "")),
+        )
+
+    # Shifting and scaling by known constants keeps the interval exact; anything else (adding
+    # two estimates) would need their joint distribution, so it is refused.
+    def __add__(self, other: object) -> Estimate:
+        return self._affine(1.0, _constant(other, "+"))
+
+    __radd__ = __add__
+
+    def __sub__(self, other: object) -> Estimate:
+        return self._affine(1.0, -_constant(other, "-"))
+
+    def __rsub__(self, other: object) -> Estimate:
+        return (-self)._affine(1.0, _constant(other, "-"))
+
+    def __mul__(self, other: object) -> Estimate:
+        return self._affine(_constant(other, "*"), 0.0)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other: object) -> Estimate:
+        factor = _constant(other, "/")
+        if factor == 0:
+            raise ZeroDivisionError("division of an estimate by zero")
+        return self._affine(1.0 / factor, 0.0)
+
+    def __neg__(self) -> Estimate:
+        return self._affine(-1.0, 0.0)
+
+    def __pos__(self) -> Estimate:
+        return self
+
+    def _affine(self, scale: float, shift: float) -> Estimate:
+        ends = sorted((self.low * scale + shift, self.high * scale + shift))
+        trend = self.trend
+        if scale < 0 and trend is not None:
+            trend = "falls" if trend == "rises" else "rises"
+        stats = dict(self.stats)
+        stats["scale"] = stats.get("scale", 1.0) * scale
+        stats["shift"] = stats.get("shift", 0.0) * scale + shift
+        return replace(
+            self,
+            value=self.value * scale + shift,
+            low=ends[0],
+            high=ends[1],
+            stats=stats,
+            trend=trend,
+        )
+
+
+def is_estimate_json(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("kind") == ESTIMATE_KIND and "low" in value
+
+
+def _constant(other: object, op: str) -> float:
+    if isinstance(other, bool) or not isinstance(other, (int, float)):
+        raise TypeError(
+            f"an estimate can only be combined with a plain number by {op!r}; compare two "
+            "learners with exp.compare(a, b, X, y), which pairs their scores on the same folds"
+        )
+    return float(other)
+
+
+def _short(number: float) -> str:
+    return f"{number:.3f}" if math.isfinite(number) and abs(number) < 1000 else f"{number:.4g}"
+
+
+def interval(
+    method: str, stats: dict[str, float], value: float, level: float
+) -> tuple[float, float]:
+    """The interval of ``method`` at ``level`` from its sufficient statistics."""
+    scale, shift = stats.get("scale", 1.0), stats.get("shift", 0.0)
+    if method == "wilson":
+        low, high = wilson_interval(int(stats["successes"]), int(stats["trials"]), level)
+    elif method in ("t", "corrected-t"):
+        base = (value - shift) / scale if scale else value
+        low, high = t_interval(base, stats["se"], stats["df"], level)
+    else:  # pragma: no cover - every constructor below names a known method
+        raise ValueError(f"unknown estimate method {method!r}")
+    ends = sorted((low * scale + shift, high * scale + shift))
+    return ends[0], ends[1]
+
+
+def wilson_interval(successes: int, trials: int, level: float) -> tuple[float, float]:
+    """Wilson score interval (see the module docstring), via scipy."""
+    from scipy.stats import binomtest
+
+    ci = binomtest(successes, trials).proportion_ci(confidence_level=level, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+def t_interval(mean: float, se: float, df: float, level: float) -> tuple[float, float]:
+    """``mean ± t_{df, (1+level)/2} * se``; a point when ``se`` is 0."""
+    if se == 0 or not math.isfinite(se):
+        return (mean, mean) if se == 0 else (-math.inf, math.inf)
+    from scipy.stats import t
+
+    half = float(t.ppf((1 + level) / 2, df)) * se
+    return mean - half, mean + half
+
+
+def proportion(
+    successes: int, trials: int, level: float, trend: Trend | None = None, label: str = ""
+) -> Estimate:
+    """A binomial proportion with its Wilson interval."""
+    if isinstance(successes, bool) or isinstance(trials, bool):
+        raise TypeError("successes and trials must be whole numbers, not booleans")
+    successes, trials = int(successes), int(trials)
+    if trials <= 0 or not 0 <= successes <= trials:
+        raise ValueError(
+            f"a proportion needs 0 <= successes <= trials and trials > 0, got {successes}/{trials}"
+        )
+    low, high = wilson_interval(successes, trials, level)
+    return Estimate(
+        value=successes / trials,
+        low=low,
+        high=high,
+        level=level,
+        n=trials,
+        method="wilson",
+        stats={"successes": successes, "trials": trials},
+        trend=trend,
+        label=label,
+    )
+
+
+def mean(values: Any, level: float, trend: Trend | None = None, label: str = "") -> Estimate:
+    """The mean of independent observations with a Student-t interval."""
+    import numpy as np
+
+    data = np.asarray(values, dtype=float).reshape(-1)
+    if data.size < 2 or not np.all(np.isfinite(data)):
+        raise ValueError(
+            f"a mean with an interval needs at least 2 finite values, got {data.size} "
+            f"({int(np.sum(~np.isfinite(data)))} not finite)"
+        )
+    centre = float(data.mean())
+    se = float(data.std(ddof=1) / math.sqrt(data.size))
+    df = float(data.size - 1)
+    low, high = t_interval(centre, se, df, level)
+    return Estimate(
+        value=centre,
+        low=low,
+        high=high,
+        level=level,
+        n=int(data.size),
+        method="t",
+        stats={"se": se, "df": df},
+        trend=trend,
+        label=label,
+    )
+
+
+def corrected_resampled_mean(
+    scores: Any, test_fraction: float, level: float, trend: Trend | None, label: str = ""
+) -> Estimate:
+    """Mean of J resampled (e.g. repeated k-fold) scores with the Nadeau-Bengio correction.
+
+    ``test_fraction`` is n_test / n_train averaged over the splits.
+    """
+    import numpy as np
+
+    data = np.asarray(scores, dtype=float).reshape(-1)
+    if data.size < 2 or not np.all(np.isfinite(data)):
+        raise ValueError(
+            f"a cross-validated interval needs at least 2 finite split scores, got {data.size}"
+        )
+    j = data.size
+    centre = float(data.mean())
+    variance = float(data.var(ddof=1))
+    se = math.sqrt((1.0 / j + test_fraction) * variance)
+    df = float(j - 1)
+    low, high = t_interval(centre, se, df, level)
+    return Estimate(
+        value=centre,
+        low=low,
+        high=high,
+        level=level,
+        n=j,
+        method="corrected-t",
+        stats={"se": se, "df": df, "test_train_ratio": test_fraction},
+        trend=trend,
+        label=label,
+    )

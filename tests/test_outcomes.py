@@ -1,0 +1,283 @@
+"""Outcomes: confirmed passes, refuted fails apart from bugs, inconclusive is reported."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+THREE_VERDICTS = """
+import pytest
+from pytest_experiments import Verdict
+
+@pytest.mark.question("Is it big?")
+@pytest.mark.expect(">= 10")
+def exp_confirmed(exp):
+    return 12
+
+@pytest.mark.question("Is it small?")
+@pytest.mark.expect("< 10")
+def exp_refuted(exp):
+    return 12.5
+
+@pytest.mark.question("Can we tell?")
+@pytest.mark.expect(lambda answer: Verdict.INCONCLUSIVE)
+def exp_inconclusive(exp):
+    return 0.5
+
+@pytest.mark.question("Does the code work?")
+@pytest.mark.expect(">= 0")
+def exp_crashes(exp):
+    raise ValueError("a bug in the experiment")
+
+def test_unit():
+    assert True
+"""
+
+
+def test_each_verdict_has_its_own_outcome(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_study=THREE_VERDICTS)
+    result = pytester.runpytest("-v")
+
+    result.stdout.fnmatch_lines(
+        [
+            "test_study.py::exp_confirmed CONFIRMED*",
+            "test_study.py::exp_refuted REFUTED*",
+            "test_study.py::exp_inconclusive INCONCLUSIVE*",
+            "test_study.py::exp_crashes FAILED*",
+            "test_study.py::test_unit PASSED*",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        ["*= 1 failed, 1 passed, 1 confirmed, 1 refuted, 1 inconclusive in *"]
+    )
+    assert result.ret == 1
+
+
+def test_refuted_is_reported_with_question_not_traceback(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_study=THREE_VERDICTS)
+    result = pytester.runpytest()
+    out = result.stdout.str()
+
+    result.stdout.fnmatch_lines(
+        [
+            "*= FAILURES =*",
+            "*_ exp_crashes _*",
+            "*ValueError: a bug in the experiment",
+            "*= assumptions refuted =*",
+            "*_ test_study.py::exp_refuted _*",
+            "question:    Is it small?",
+            "expected:    < 10",
+            "answer:      12.5",
+            "sample:      10%, seed *",
+        ]
+    )
+    failures = out.split("= FAILURES =")[1].split("= assumptions refuted =")[0]
+    assert "exp_refuted" not in failures, "a refuted assumption is not a bug: no traceback"
+
+
+def test_experiments_section_has_one_line_each(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_study=THREE_VERDICTS)
+    result = pytester.runpytest()
+    result.stdout.fnmatch_lines(
+        [
+            "*= experiments =*",
+            "CONFIRMED    test_study.py::exp_confirmed     'Is it big?'  expected >= 10  "
+            "answer 12  10%  *s",
+            "REFUTED      test_study.py::exp_refuted       'Is it small?'  expected < 10  "
+            "answer 12.5  10%  *s",
+            "INCONCLUSIVE test_study.py::exp_inconclusive  'Can we tell?'  expected lambda "
+            "answer: Verdict.INCONCLUSIVE  answer 0.5  10%  *s",
+            "FAILED       test_study.py::exp_crashes       'Does the code work?'  expected >= 0  "
+            "ValueError: a bug in the experiment  10%  *s",
+        ]
+    )
+
+
+def test_inconclusive_can_be_made_to_fail(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_study="""
+        import pytest
+        from pytest_experiments import Verdict
+
+        @pytest.mark.question("Can we tell?")
+        @pytest.mark.expect(lambda answer: Verdict.INCONCLUSIVE)
+        def exp_open(exp):
+            return 0.5
+        """
+    )
+    assert pytester.runpytest().ret == 0
+    failing = pytester.runpytest("--exp-fail-inconclusive")
+    assert failing.ret == 1
+    failing.stdout.fnmatch_lines(["*1 inconclusive*"])
+
+
+def test_report_only_reports_refutations_without_failing(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_study="""
+        import pytest
+
+        @pytest.mark.question("Is it small?")
+        @pytest.mark.expect("< 10")
+        def exp_refuted(exp):
+            return 12
+        """
+    )
+    result = pytester.runpytest("--exp-report-only")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*= assumptions refuted =*", "*= 1 refuted in *"])
+
+
+def test_exceptions_are_bugs_not_refutations(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_study="""
+        import pytest
+
+        @pytest.mark.question("Q?")
+        @pytest.mark.expect(">= 0")
+        def exp_asserts(exp):
+            assert 1 == 2
+
+        @pytest.mark.question("Q?")
+        @pytest.mark.expect(lambda answer: 1 / 0)
+        def exp_predicate_crashes(exp):
+            return 1
+        """
+    )
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=2)
+    assert "refuted" not in result.stdout.str().splitlines()[-1]
+
+
+def test_junitxml_types_refuted_and_skips_inconclusive(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_study=THREE_VERDICTS)
+    pytester.runpytest("--junitxml=report.xml")
+    cases = {
+        case.get("name"): case for case in ET.parse(pytester.path / "report.xml").iter("testcase")
+    }
+
+    failure = cases["exp_refuted"].find("failure")
+    assert failure is not None
+    assert failure.get("type") == "AssumptionRefuted"
+    assert "expected:    < 10" in (failure.text or "")
+    crash = cases["exp_crashes"].find("failure")
+    assert crash is not None and crash.get("type") != "AssumptionRefuted"
+    skipped = cases["exp_inconclusive"].find("skipped")
+    assert skipped is not None and "inconclusive" in (skipped.get("message") or "")
+    assert cases["exp_confirmed"].find("failure") is None
+
+    properties = {
+        prop.get("name"): prop.get("value") for prop in cases["exp_refuted"].iter("property")
+    }
+    assert properties == {
+        "question": "Is it small?",
+        "expectation": "< 10",
+        "answer": "12.5",
+        "verdict": "refuted",
+        "fraction": "10%",
+    }
+
+
+def test_junitxml_is_the_same_under_xdist(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_study=THREE_VERDICTS)
+    pytester.runpytest_subprocess("-n", "2", "--junitxml=report.xml")
+    cases = {
+        case.get("name"): case for case in ET.parse(pytester.path / "report.xml").iter("testcase")
+    }
+    failure = cases["exp_refuted"].find("failure")
+    assert failure is not None and failure.get("type") == "AssumptionRefuted"
+    verdict = [
+        p.get("value")
+        for p in cases["exp_confirmed"].iter("property")
+        if p.get("name") == "verdict"
+    ]
+    assert verdict == ["confirmed"]
+
+
+def test_answers_of_every_supported_kind(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_study="""
+        import numpy as np
+        import pytest
+
+        @pytest.mark.question("numpy float?")
+        @pytest.mark.expect(pytest.approx(0.3))
+        def exp_numpy_float(exp):
+            return np.float32(0.1) + np.float64(0.2)
+
+        @pytest.mark.question("numpy int?")
+        @pytest.mark.expect(3)
+        def exp_numpy_int(exp):
+            return np.int64(3)
+
+        @pytest.mark.question("bool?")
+        @pytest.mark.expect(True)
+        def exp_bool(exp):
+            return np.bool_(True)
+
+        @pytest.mark.question("string?")
+        @pytest.mark.expect("== 'svc'")
+        def exp_string(exp):
+            return "svc"
+
+        @pytest.mark.question("dict?")
+        @pytest.mark.expect({"best": "svc", "k": 3})
+        def exp_dict(exp):
+            return {"best": "svc", "k": np.int32(3)}
+
+        @pytest.mark.question("chained?")
+        @pytest.mark.expect("0.8 < answer < 0.95")
+        def exp_chained(exp):
+            return 0.9
+
+        @pytest.mark.question("arithmetic?")
+        @pytest.mark.expect("abs(a - b) < 0.05 and max(a, b) <= 1 and not a > 2 * b")
+        def exp_arithmetic(exp):
+            return {"a": 0.91, "b": 0.9}
+
+        @pytest.mark.question("nan?")
+        @pytest.mark.expect("answer != answer")
+        def exp_nan(exp):
+            return float("nan")
+        """
+    )
+    result = pytester.runpytest()
+    result.stdout.fnmatch_lines(["*= 8 confirmed in *"])
+    assert result.ret == 0
+
+
+def test_recorded_values_are_kept_with_the_result(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        import json
+        def pytest_runtest_logreport(report):
+            data = getattr(report, "experiment", None)
+            if data:
+                with open("results.jsonl", "a") as f:
+                    f.write(json.dumps(data) + "\\n")
+        """
+    )
+    pytester.makepyfile(
+        test_study="""
+        import numpy as np
+        import pytest
+
+        @pytest.mark.question("Q?")
+        @pytest.mark.expect(">= 0")
+        def exp_records(exp):
+            X = np.arange(1000).reshape(500, 2)
+            X, = [exp.sample(X)]
+            exp.record(folds=np.int64(3), path=__import__("pathlib").Path("a/b"), scores=np.ones(2))
+            return float(X.shape[0])
+        """
+    )
+    pytester.runpytest()
+
+    (data,) = [
+        json.loads(line) for line in (pytester.path / "results.jsonl").read_text().splitlines()
+    ]
+    assert data["record"] == {"folds": 3, "path": "a/b", "scores": [1.0, 1.0]}
+    assert (data["rows"], data["total_rows"]) == (100, 500)
+    assert data["status"] == "confirmed"
+    assert data["answer"] == 100.0
