@@ -44,7 +44,7 @@ from .history import (
     history,
     latest_run_ids,
     list_runs,
-    open_journal,
+    open_for_reading,
     results_of_run,
     sample_agreement,
     timestamp,
@@ -57,6 +57,9 @@ EXIT_OK = 0
 EXIT_DIFFERENT = 1
 EXIT_TROUBLE = 2
 EXIT_INTERRUPTED = 130
+
+#: Experiments that get plots in ``report --html`` unless ``--max-plots`` says otherwise.
+DEFAULT_MAX_PLOTS = 20
 
 
 class CommandError(Exception):
@@ -198,9 +201,11 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--max-plots",
         type=_count,
-        default=100,
+        default=DEFAULT_MAX_PLOTS,
         metavar="N",
-        help="plot at most N experiments in the HTML page, in report order (default: 100)",
+        help=f"draw plots for at most N experiments in the HTML page, those whose verdict "
+        f"changed recently first, then refuted and inconclusive ones (default: "
+        f"{DEFAULT_MAX_PLOTS}; each plot takes about 0.1 s)",
     )
     _journal_options(report, top=False)
 
@@ -232,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     command: Callable[[argparse.Namespace, sqlite3.Connection, Path], int] = COMMANDS[args.command]
     try:
         path = args.journal if args.journal is not None else find_journal()
-        connection = open_journal(path, wait=args.wait)
+        connection = open_for_reading(path, wait=args.wait)
         try:
             return command(args, connection, path)
         except sqlite3.Error as error:
@@ -483,6 +488,12 @@ def render_diff(diff: RunDiff) -> str:
 def cmd_report(args: argparse.Namespace, connection: sqlite3.Connection, path: Path) -> int:
     from .report import build, render_markdown
 
+    if args.html is not None and not args.html.parent.is_dir():
+        # Say so before spending seconds on the plots.
+        raise CommandError(
+            f"cannot write the report to {args.html}: there is no directory "
+            f"{args.html.parent}; create it or choose another --html path"
+        )
     kb = build(connection, path, recent_runs=args.recent, history_entries=args.history)
     if args.html is None:
         sys.stdout.write(render_markdown(kb))

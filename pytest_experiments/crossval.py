@@ -55,7 +55,7 @@ def split_scores(estimator: Any, X: Any, y: Any, scoring: Any, splits: Splits) -
     return np.asarray(result["test_score"], dtype=float)
 
 
-def test_train_ratio(splits: Splits) -> float:
+def holdout_ratio(splits: Splits) -> float:
     """Mean of n_test / n_train over the splits, the Nadeau-Bengio correction's ratio."""
     return float(np.mean([len(test) / len(train) for train, test in splits]))
 
@@ -75,7 +75,7 @@ def score(
     splits = make_splits(y, X, cv, repeats, seed)
     scores = split_scores(estimator, X, y, scoring, splits)
     return corrected_resampled_mean(
-        scores, test_train_ratio(splits), level, trend="rises", label=_scoring_name(scoring)
+        scores, holdout_ratio(splits), level, trend="rises", label=_scoring_name(scoring)
     )
 
 
@@ -98,7 +98,7 @@ def compare(
     )
     return corrected_resampled_mean(
         differences,
-        test_train_ratio(splits),
+        holdout_ratio(splits),
         level,
         trend=None,
         label=f"{_scoring_name(scoring)} difference",

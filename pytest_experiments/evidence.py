@@ -119,8 +119,13 @@ def compare(op: str, left: Any, right: Any, judging: Judging) -> Verdict | None:
     b = right_bounds or _point(right)
     verdict = rule(a[0], a[1], b[0], b[1])
     unopened = rule(a[2], a[3], b[2], b[3])
-    if verdict is Verdict.INCONCLUSIVE and unopened is not Verdict.INCONCLUSIVE:
-        estimate = left if isinstance(left, Estimate) else right
+    estimate = left if isinstance(left, Estimate) else right
+    if verdict is Verdict.INCONCLUSIVE and unopened is Verdict.INCONCLUSIVE:
+        judging.notes.append(
+            f"{left} {op} {right} holds for only part of the {estimate.level:.4g} interval; "
+            "more data would narrow it (--sample auto or a larger --sample)"
+        )
+    elif verdict is Verdict.INCONCLUSIVE:
         judging.notes.append(
             f"on a subsample the {estimate.label or 'score'} may still "
             f"{'rise' if estimate.trend == 'rises' else 'fall'} with more data (learning "

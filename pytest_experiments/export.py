@@ -8,7 +8,8 @@ JSON lines keep ``mode``, ``answer`` and ``record`` as nested JSON values, writt
 :mod:`json` like the journal itself: lossless, with ``NaN``/``Infinity`` for non-finite numbers
 (pandas reads them; strict JSON parsers such as ``jq`` do not). Floats are written exactly; pass
 ``precise_float=True`` to ``pd.read_json``, whose default parser can be one unit in the last
-place off. CSV holds the three JSON columns as JSON text. Rows are streamed, so memory stays flat however large the journal is.
+place off. CSV holds the three JSON columns as JSON text. Rows are streamed, so memory stays
+flat however large the journal is.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import csv
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any, TextIO
 
 from .answer_values import as_number, loads
@@ -56,7 +57,6 @@ COLUMNS = (
     "worker",
     "finished",
 )
-_JSON_COLUMNS = ("mode", "answer", "record")
 
 _QUERY = """
 SELECT r.run_id, runs.uid, runs.started, runs.finished, runs.exit_status, runs.command,
@@ -69,48 +69,37 @@ ORDER BY r.run_id, r.id
 """
 
 
-def records(connection: sqlite3.Connection) -> Iterator[dict[str, Any]]:
-    """Export rows as dicts, JSON columns decoded."""
+def _raw_rows(connection: sqlite3.Connection) -> Iterator[list[Any]]:
+    """Rows in :data:`COLUMNS` order, JSON columns as journaled text; ``value``, ``low`` and
+    ``high`` filled from the parsed answer."""
+    value_at = COLUMNS.index("value")
     for row in iter_rows(connection, _QUERY):
-        (run_id, uid, started, run_finished, exit_status, command, mode, full) = row[:8]
-        (commit, branch, dirty, host, python, nodeid, question, expectation, status) = row[8:17]
-        (answer, answer_text, fraction, rows, total_rows, seed, record) = row[17:24]
-        (duration, error, worker, finished) = row[24:]
-        answer_value = loads(answer)
-        number = as_number(answer_value)
-        yield {
-            "run_id": run_id,
-            "run_uid": uid,
-            "started": started,
-            "run_finished": run_finished,
-            "exit_status": exit_status,
-            "command": command,
-            "mode": loads(mode),
-            "full": bool(full),
-            "git_commit": commit,
-            "git_branch": branch,
-            "git_dirty": None if dirty is None else bool(dirty),
-            "host": host,
-            "python": python,
-            "nodeid": nodeid,
-            "question": question,
-            "expectation": expectation,
-            "status": status,
-            "answer": answer_value,
-            "answer_text": answer_text,
-            "value": None if number is None else number.value,
-            "low": None if number is None else number.low,
-            "high": None if number is None else number.high,
-            "fraction": fraction,
-            "rows": rows,
-            "total_rows": total_rows,
-            "seed": seed,
-            "record": loads(record),
-            "duration": duration,
-            "error": error,
-            "worker": worker,
-            "finished": finished,
-        }
+        cells = list(row)
+        cells[7] = bool(cells[7])  # full
+        if cells[10] is not None:
+            cells[10] = bool(cells[10])  # git_dirty
+        number = as_number(loads(cells[17]))
+        numbers = [None, None, None] if number is None else [number.value, number.low, number.high]
+        cells[value_at:value_at] = numbers
+        yield cells
+
+
+_MODE = COLUMNS.index("mode")
+_ANSWER = COLUMNS.index("answer")
+_RECORD = COLUMNS.index("record")
+
+
+def records(connection: sqlite3.Connection) -> Iterator[dict[str, Any]]:
+    """Export rows as dicts, JSON columns decoded (a run's mode once per run)."""
+    modes: dict[str, Any] = {}
+    for cells in _raw_rows(connection):
+        mode_text = cells[_MODE]
+        if mode_text not in modes:
+            modes[mode_text] = loads(mode_text)
+        cells[_MODE] = modes[mode_text]
+        cells[_ANSWER] = loads(cells[_ANSWER])
+        cells[_RECORD] = loads(cells[_RECORD])
+        yield dict(zip(COLUMNS, cells, strict=True))
 
 
 def write_jsonl(connection: sqlite3.Connection, stream: TextIO) -> int:
@@ -122,20 +111,14 @@ def write_jsonl(connection: sqlite3.Connection, stream: TextIO) -> int:
     return count
 
 
-def _cell(name: str) -> Callable[[Any], Any]:
-    if name in _JSON_COLUMNS:
-        return lambda value: "" if value is None else json.dumps(value, ensure_ascii=False)
-    return lambda value: "" if value is None else value
-
-
-_CELLS = {name: _cell(name) for name in COLUMNS}
-
-
 def write_csv(connection: sqlite3.Connection, stream: TextIO) -> int:
-    """Write a header and one line per result; return the number of rows."""
+    """Write a header and one line per result; return the number of rows.
+
+    The JSON columns are copied as the journal holds them (``json.dumps`` text), NULL as an
+    empty cell."""
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(COLUMNS)
     count = 0
-    for count, row in enumerate(records(connection), start=1):  # noqa: B007
-        writer.writerow([_CELLS[name](row[name]) for name in COLUMNS])
+    for count, cells in enumerate(_raw_rows(connection), start=1):  # noqa: B007
+        writer.writerow(cells)
     return count

@@ -54,7 +54,7 @@ def find_journal(start: Path | None = None) -> Path:
     )
 
 
-def open_journal(path: Path, wait: float = 10.0) -> sqlite3.Connection:
+def open_for_reading(path: Path, wait: float = 10.0) -> sqlite3.Connection:
     """Open a journal read-only and check that it is one this code understands.
 
     ``wait`` is how many seconds to wait for a lock held by another process before giving up.

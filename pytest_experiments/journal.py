@@ -374,32 +374,14 @@ class Journal:
         Returns False when the run already has a row for this node id: a result is never
         written twice, and the first one written stays.
         """
-        answer = result.get("answer")
+        row = _result_columns(result)
         with self._translated():
             cursor = self._db.execute(
                 "INSERT OR IGNORE INTO results (run_id, nodeid, question, expectation, status,"
                 " answer, answer_text, fraction, rows, total_rows, seed, record, duration,"
                 " error, worker, finished, data)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    run_id,
-                    result["nodeid"],
-                    result.get("question"),
-                    result.get("expectation"),
-                    result.get("status", "error"),
-                    None if answer is None else json.dumps(answer),
-                    result.get("answer_text"),
-                    float(result["fraction"]),
-                    result.get("rows"),
-                    result.get("total_rows"),
-                    int(result["seed"]),
-                    json.dumps(result.get("record") or {}),
-                    float(result.get("duration") or 0.0),
-                    result.get("error"),
-                    worker,
-                    time.time(),
-                    json.dumps(result),
-                ),
+                (run_id, *row[:13], worker, time.time(), row[13]),
             )
         return cursor.rowcount == 1
 
@@ -462,6 +444,34 @@ _RESULT_COLUMNS = (
     "id, run_id, nodeid, question, expectation, status, answer, answer_text, fraction, rows,"
     " total_rows, seed, record, duration, error, worker, finished, data"
 )
+
+
+def _result_columns(result: dict[str, Any]) -> tuple[Any, ...]:
+    """The ``results`` columns from ``nodeid`` to ``error``, then ``data``."""
+    try:
+        answer = result.get("answer")
+        return (
+            str(result["nodeid"]),
+            result.get("question"),
+            result.get("expectation"),
+            str(result.get("status") or "error"),
+            None if answer is None else json.dumps(answer),
+            result.get("answer_text"),
+            float(result["fraction"]),
+            result.get("rows"),
+            result.get("total_rows"),
+            int(result["seed"]),
+            json.dumps(result.get("record") or {}),
+            float(result.get("duration") or 0.0),
+            result.get("error"),
+            json.dumps(result),
+        )
+    except (KeyError, TypeError, ValueError) as error:
+        # A result the code produced should always fit; say which one did not, never crash.
+        raise JournalError(
+            f"cannot journal the result of {result.get('nodeid', '(no node id)')}: "
+            f"{type(error).__name__}: {error}; please report this as a pytest-experiments bug"
+        ) from None
 
 
 def _run_row(row: tuple[Any, ...]) -> RunRow:

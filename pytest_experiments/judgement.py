@@ -30,13 +30,20 @@ class Judgement:
     p_value: float | None = None
 
 
-def judge(expectation: Expectation, answer: Any, level: float, subsample: bool) -> Judgement:
-    """The verdict of ``expectation`` on ``answer`` with intervals at ``level``."""
+def judge(
+    expectation: Expectation,
+    answer: Any,
+    level: float,
+    subsample: bool,
+    with_p_value: bool = True,
+) -> Judgement:
+    """The verdict of ``expectation`` on ``answer`` with intervals at ``level``; the p-value
+    (for answers with estimates) costs a bisection and can be skipped."""
     judging = Judging(level=level, subsample=subsample)
     verdict = expectation.evaluate(answer, judging)
-    p_value = (
-        decisive_p_value(expectation, answer, subsample) if contains_estimate(answer) else None
-    )
+    p_value = None
+    if with_p_value and contains_estimate(answer):
+        p_value = decisive_p_value(expectation, answer, subsample)
     return Judgement(verdict=verdict, notes=judging.notes, p_value=p_value)
 
 

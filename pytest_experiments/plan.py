@@ -177,16 +177,24 @@ def entry_lines(entry: PlanEntry) -> list[str]:
         f"    last:      {last.status}{answer} at {format_fraction(last.fraction)} "
         f"(run {last.run_id}{when})"
     )
+    if last.error and last.status in ("failed", "error", "crashed") and entry.problem is None:
+        lines.append(f"    error:     {_shorten(last.error)}")
     estimate = (
         f"about {format_duration(entry.estimate)}" if entry.estimate is not None else "unknown"
     )
+    estimate += f" at {share}"
     if entry.worst is not None:
         estimate += f" (auto: up to {format_duration(entry.worst)} if it grows to 100%)"
     lines.append(
         f"    time:      last {format_duration(last.duration)} at "
-        f"{format_fraction(last.fraction)}; {estimate} at {share}"
+        f"{format_fraction(last.fraction)}; {estimate}"
     )
     return lines
+
+
+def _shorten(text: str, width: int = 100) -> str:
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return first if len(first) <= width else first[: width - 3] + "..."
 
 
 def total_line(entries: Sequence[PlanEntry], mode: str) -> str:

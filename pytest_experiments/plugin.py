@@ -18,9 +18,8 @@ from . import recording
 from .answers import format_value, normalize_answer
 from .context import Experiment
 from .errors import DefinitionError, ExperimentError
-from .jsonsafe import to_jsonable
 from .evidence import Judging
-from .judgement import judge
+from .jsonsafe import to_jsonable
 from .markers import (
     EXPERIMENT_MARKER,
     MARKER_HELP,
@@ -29,6 +28,7 @@ from .markers import (
     stray_marker,
 )
 from .results import REPORT_ATTRIBUTE, ExperimentResult
+from .sequential import run_looks
 from .settings import (
     RunSettings,
     SamplePlan,
@@ -318,28 +318,22 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
     assert state.spec is not None and state.context is not None
     expectation, context, result = state.spec.expectation, state.context, state.result
-    fractions = state.plan.fractions
-    # --sample auto looks at the data up to len(fractions) times; splitting alpha evenly across
-    # the planned looks (Bonferroni) bounds the error rate over all looks together.
-    alpha = 1 - context.confidence
-    level = 1 - alpha / len(fractions)
-    for look, fraction in enumerate(fractions, start=1):
+
+    def run_at(fraction: float) -> Any:
         context.start_look(fraction)
-        answer = normalize_answer(function(**arguments))
-        result.looks, result.fraction = look, fraction
-        if expectation is None:
-            result.status = "answered"
-            break
-        judgement = judge(expectation, answer, level, subsample=fraction < 1)
-        result.status = judgement.verdict.value
-        result.note = "; ".join(judgement.notes) or None
-        if judgement.p_value is not None:
-            result.p_value = min(1.0, judgement.p_value * len(fractions))
-        if judgement.verdict.decisive:
-            break
-    result.level = level if expectation is not None else None
-    if expectation is not None:
-        answer = Judging(level=level).prepare(answer)  # show the intervals the verdict used
+        return normalize_answer(function(**arguments))
+
+    outcome = run_looks(run_at, expectation, state.plan.fractions, context.confidence)
+    answer = outcome.answer
+    result.looks, result.fraction = outcome.looks, outcome.fraction
+    if outcome.judgement is None:
+        result.status = "answered"
+    else:
+        result.status = outcome.judgement.verdict.value
+        result.note = "; ".join(outcome.judgement.notes) or None
+        result.p_value = outcome.judgement.p_value
+        result.level = outcome.level
+        answer = Judging(level=outcome.level).prepare(answer)  # the intervals the verdict used
     result.answer = to_jsonable(answer)
     result.answer_text = format_value(answer)
     return True
@@ -449,6 +443,7 @@ class ResultsReporter:
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
         self.results: dict[str, ExperimentResult] = {}
+        self.reports: dict[str, pytest.TestReport] = {}
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -459,6 +454,27 @@ class ResultsReporter:
             self._order_summary_line()
         result = ExperimentResult.from_json(data)
         self.results[result.nodeid] = result
+        self.reports[result.nodeid] = report
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        settings = self.config.stash[settings_key]
+        if settings.correction == "none":
+            return
+        downgraded = correct(list(self.results.values()), settings)
+        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        refuted_failures = 0
+        for result, previous in downgraded:
+            report = self.reports[result.nodeid]
+            if terminal is not None and report in terminal.stats.get(previous, []):
+                terminal.stats[previous].remove(report)
+                terminal.stats.setdefault("inconclusive", []).append(report)
+            if previous == "refuted" and report.failed and not settings.fail_inconclusive:
+                refuted_failures += 1
+        if refuted_failures:
+            session.testsfailed -= refuted_failures
+            if session.testsfailed == 0 and session.exitstatus == pytest.ExitCode.TESTS_FAILED:
+                session.exitstatus = pytest.ExitCode.OK
 
     def _order_summary_line(self) -> None:
         # pytest lists unknown categories in the order they first appear, which differs between
@@ -472,6 +488,29 @@ class ResultsReporter:
         results = sorted(self.results.values(), key=lambda result: result.index)
         write_refuted(terminalreporter, results)
         write_experiments(terminalreporter, results)
+
+
+def correct(
+    results: list[ExperimentResult], settings: RunSettings
+) -> list[tuple[ExperimentResult, str]]:
+    """Apply the run's correction; returns the results made inconclusive, with their old
+    status."""
+    from .correction import adjust
+
+    judged = [result for result in results if result.p_value is not None and result.verdict]
+    adjusted = adjust([result.p_value or 0.0 for result in judged], settings.correction)
+    alpha = 1 - settings.confidence
+    downgraded = []
+    for result, p_value in zip(judged, adjusted, strict=True):
+        previous = result.status
+        if previous in ("confirmed", "refuted") and p_value > alpha:
+            downgraded.append((result, previous))
+            result.status = "inconclusive"
+            result.note = (
+                f"{previous} before the {settings.correction} correction over {len(judged)} "
+                f"verdicts; adjusted p = {p_value:.3g} > {alpha:g}"
+            )
+    return downgraded
 
 
 class JUnitFailureType:

@@ -299,6 +299,8 @@ class RunRecorder:
         #: Under xdist: experiments that passed setup, with when and where, for crash rows.
         self.running: dict[str, tuple[dict[str, Any], float, str]] = {}
         self.errors: list[str] = []
+        #: Results written at session end because their first write failed.
+        self.late = 0
         self.used = False
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -373,18 +375,14 @@ class RunRecorder:
             return
         try:
             run_id = self.writer.start()
-            missing = {
-                nodeid: entry
-                for nodeid, entry in self.reported.items()
-                if nodeid not in self.written
-            }
-            if missing:
-                # Results a worker (or an earlier write) could not store; INSERT OR IGNORE
-                # keeps any row that did land.
-                missing_ids = set(missing) - self.writer.journal().nodeids(run_id)
-                for nodeid in sorted(missing_ids):
-                    data, worker = missing[nodeid]
+            pending = set(self.reported) - self.written
+            if pending:
+                # Results a worker (or an earlier write here) could not store. Most did land:
+                # only those without a row are written, and INSERT OR IGNORE keeps any twin out.
+                for nodeid in sorted(pending - self.writer.journal().nodeids(run_id)):
+                    data, worker = self.reported[nodeid]
                     self.writer.add(data, worker)
+                    self.late += 1
             self.writer.journal().finish_run(run_id, int(exitstatus))
         except JournalError as error:
             self.errors.append(str(error))
@@ -396,6 +394,12 @@ class RunRecorder:
             terminalreporter.write_line(f"journal: {where} (run {self.writer.run_id})")
         for message in dict.fromkeys(self.errors):
             terminalreporter.write_line(f"journal error: {message}", red=True, bold=True)
+        if self.late:
+            terminalreporter.write_line(
+                f"journal: {self.late} result(s) that could not be written when they finished "
+                "were written at the end of the session",
+                yellow=True,
+            )
 
     def pytest_unconfigure(self) -> None:
         self.writer.close()

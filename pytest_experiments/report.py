@@ -22,7 +22,9 @@ from .answer_values import Number, numeric_parts
 from .answers import format_value
 from .history import (
     RESULT_COLUMNS,
+    RESULTS_FROM,
     STATUSES,
+    VERDICTS,
     Result,
     Run,
     iter_rows,
@@ -72,7 +74,14 @@ class Entry:
 
     @property
     def title(self) -> str:
-        return self.current.question or self.nodeid
+        """The question, with the parameters of a parametrized experiment (``[svc]``), which
+        share one question; the node id when there is no question."""
+        if not self.current.question:
+            return self.nodeid
+        name = self.nodeid.rsplit("::", 1)[-1]
+        if name.endswith("]") and "[" in name:
+            return f"{self.current.question} {name[name.index('[') :]}"
+        return self.current.question
 
     def numbers(self) -> dict[str, Number]:
         return numeric_parts(self.current.answer)
@@ -143,18 +152,22 @@ def build(
 ) -> KnowledgeBase:
     """Read the knowledge base out of an open journal."""
     latest = list_runs(connection, limit=1)
-    runs = int(connection.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+    started = dict(connection.execute("SELECT id, started FROM runs").fetchall())
     entries: dict[str, Entry] = {}
 
     # The newest results of every experiment, newest first; the first of each is current.
+    # Ranking ids on the (nodeid, run_id) index first keeps the wide rows out of the sort.
     for row in iter_rows(
         connection,
         f"""
-        SELECT {RESULT_COLUMNS}, r.total FROM (
-            SELECT *, ROW_NUMBER() OVER w AS k, COUNT(*) OVER (PARTITION BY nodeid) AS total
-            FROM results WINDOW w AS (PARTITION BY nodeid ORDER BY run_id DESC)
-        ) AS r JOIN runs ON runs.id = r.run_id
-        WHERE r.k <= ? ORDER BY r.nodeid, r.run_id DESC
+        WITH ranked AS (
+            SELECT id, ROW_NUMBER() OVER (PARTITION BY nodeid ORDER BY run_id DESC) AS k,
+                   COUNT(*) OVER (PARTITION BY nodeid) AS total
+            FROM results
+        )
+        SELECT {RESULT_COLUMNS}, ranked.total
+        FROM ranked JOIN results AS r ON r.id = ranked.id JOIN runs ON runs.id = r.run_id
+        WHERE ranked.k <= ? ORDER BY r.nodeid, r.run_id DESC
         """,
         (max(history_entries, 1),),
     ):
@@ -165,39 +178,21 @@ def build(
         else:
             entry.history.append(result)
 
-    # The newest full-data result of experiments whose current result is a sample.
-    for row in iter_rows(
-        connection,
-        f"""
-        SELECT {RESULT_COLUMNS} FROM (
-            SELECT *, ROW_NUMBER() OVER (PARTITION BY nodeid ORDER BY run_id DESC) AS k
-            FROM results WHERE fraction >= 1.0
-        ) AS r JOIN runs ON runs.id = r.run_id WHERE r.k = 1
-        """,
-    ):
-        result = result_from_row(row)
-        entry = entries.get(result.nodeid)
-        if entry is not None and not entry.current.full_data:
-            entry.last_full = result
-
-    _count_agreement(connection, entries)
-
-    if latest:
-        for entry in entries.values():
+    for entry in entries.values():
+        if latest:
             entry.latest_run = latest[0].id
+        if not entry.current.full_data:
+            entry.last_full = next(
+                (result for result in entry.history if result.full_data), None
+            ) or _last_full(connection, entry.nodeid)
 
-    flips: list[Flip] = []
     recent = latest_run_ids(connection, recent_runs) if recent_runs > 0 else []
-    if recent:
-        flips = _flips(connection, since=min(recent))
-        for flip in flips:
-            if flip.nodeid in entries:
-                entries[flip.nodeid].flips.append(flip)
+    flips = _scan_verdicts(connection, entries, started, since=min(recent) if recent else None)
 
     return KnowledgeBase(
         journal=journal,
         generated=time.time(),
-        runs=runs,
+        runs=len(started),
         latest=latest[0] if latest else None,
         entries=[entries[nodeid] for nodeid in sorted(entries)],
         recent_runs=len(recent),
@@ -205,58 +200,76 @@ def build(
     )
 
 
-def _count_agreement(connection: sqlite3.Connection, entries: dict[str, Entry]) -> None:
-    """Compare every sample verdict with the full-data verdict nearest in time (as ``show``
-    does), in one pass over the verdicts sorted by experiment and time."""
-    rows = iter_rows(
-        connection,
-        """
-        SELECT r.nodeid, runs.started, r.fraction >= 1.0, r.status
-        FROM results AS r JOIN runs ON runs.id = r.run_id
-        WHERE r.status IN ('confirmed', 'refuted', 'inconclusive')
-        ORDER BY r.nodeid, runs.started
-        """,
-    )
+def _last_full(connection: sqlite3.Connection, nodeid: str) -> Result | None:
+    """The newest full-data result of one experiment (walks its index entries backwards)."""
+    row = connection.execute(
+        f"SELECT {RESULT_COLUMNS} FROM {RESULTS_FROM} "
+        "WHERE r.nodeid = ? AND r.fraction >= 1.0 ORDER BY r.run_id DESC LIMIT 1",
+        (nodeid,),
+    ).fetchone()
+    return None if row is None else result_from_row(row)
+
+
+def _scan_verdicts(
+    connection: sqlite3.Connection,
+    entries: dict[str, Entry],
+    started: dict[int, float],
+    since: int | None,
+) -> list[Flip]:
+    """One pass over every result's status, in (experiment, run) order, that does two things:
+
+    * counts, per experiment, how many sample verdicts agreed with the full-data verdict
+      nearest in time (the rule of ``show``, :func:`~pytest_experiments.history.nearest`);
+    * returns the flips — a status different from the same experiment's previous result —
+      in runs ``>= since``, newest first.
+    """
+    flips: list[Flip] = []
     current: str | None = None
+    previous: tuple[int, str] | None = None
     samples: list[tuple[float, str]] = []
-    full_times: list[float] = []
-    full_status: list[str] = []
+    full: list[tuple[float, str]] = []
 
     def settle() -> None:
         entry = entries.get(current) if current is not None else None
-        if entry is None or not full_times:
+        if entry is None or not full or not samples:
             return
-        for started, status in samples:
+        full.sort()
+        times = [when for when, _ in full]
+        for when, status in samples:
             entry.compared += 1
-            entry.agreed += full_status[nearest(full_times, started)] == status
+            entry.agreed += full[nearest(times, when)][1] == status
 
-    for nodeid, started, full, status in rows:
+    rows = iter_rows(
+        connection,
+        "SELECT nodeid, run_id, fraction >= 1.0, status FROM results ORDER BY nodeid, run_id",
+    )
+    for nodeid, run_id, full_data, status in rows:
         if nodeid != current:
             settle()
-            current, samples, full_times, full_status = nodeid, [], [], []
-        if full:
-            full_times.append(started)
-            full_status.append(status)
-        else:
-            samples.append((started, status))
+            current, previous, samples, full = nodeid, None, [], []
+        when = started.get(run_id, 0.0)
+        if status in VERDICTS:
+            (full if full_data else samples).append((when, status))
+        if since is not None and previous is not None and run_id >= since and previous[1] != status:
+            entry = entries.get(nodeid)
+            flips.append(
+                Flip(
+                    nodeid,
+                    entry.question if entry else None,
+                    run_id,
+                    when,
+                    previous[1],
+                    status,
+                    previous[0],
+                )
+            )
+        previous = (run_id, status)
     settle()
-
-
-def _flips(connection: sqlite3.Connection, since: int) -> list[Flip]:
-    """Status changes between consecutive results of an experiment, in runs ``>= since``."""
-    rows = connection.execute(
-        """
-        SELECT nodeid, question, run_id, started, before, status, previous_run FROM (
-            SELECT r.nodeid, r.question, r.run_id, runs.started, r.status,
-                   LAG(r.status) OVER w AS before, LAG(r.run_id) OVER w AS previous_run
-            FROM results AS r JOIN runs ON runs.id = r.run_id
-            WINDOW w AS (PARTITION BY r.nodeid ORDER BY r.run_id)
-        ) WHERE run_id >= ? AND before IS NOT NULL AND before != status
-        ORDER BY run_id DESC, nodeid
-        """,
-        (since,),
-    )
-    return [Flip(*row) for row in rows]
+    flips.sort(key=lambda flip: (-flip.run_id, flip.nodeid))
+    for flip in flips:
+        if flip.nodeid in entries:
+            entries[flip.nodeid].flips.append(flip)
+    return flips
 
 
 # -- Markdown ----------------------------------------------------------------------------------

@@ -5,9 +5,10 @@ answers, errors and recorded values (all written by users, or by their data) are
 never run as markup. Plots come from :mod:`pytest_experiments.plots` when matplotlib is
 installed; without it the page is complete with its tables and says how to get the plots.
 
-Drawing a plot costs about 0.1 s, so at most ``max_plots`` experiments get one, chosen in the
-order a reader needs them: verdicts that changed recently, then refuted and inconclusive ones,
-then the rest in report order.
+Drawing a plot costs about 0.1 s (and importing matplotlib about 0.6 s), so at most
+``max_plots`` experiments get one, chosen in the order a reader needs them: verdicts that changed
+recently, then refuted and inconclusive ones, then the rest in report order. The page says how
+many were left without a plot.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ def _plots(
     return True, skipped
 
 
-def render_html(kb: KnowledgeBase, connection: sqlite3.Connection, max_plots: int = 100) -> str:
+def render_html(kb: KnowledgeBase, connection: sqlite3.Connection, max_plots: int = 20) -> str:
     """The report page; :class:`ReportError` if Jinja2 is missing."""
     try:
         import jinja2
@@ -88,10 +89,12 @@ def render_html(kb: KnowledgeBase, connection: sqlite3.Connection, max_plots: in
     sections = [Section(f"e{index}", entry) for index, entry in enumerate(kb.entries, start=1)]
     matplotlib_found, plots_skipped = _plots(connection, sections, max_plots)
     anchors = {section.entry.nodeid: section.anchor for section in sections}
+    titles = {section.entry.nodeid: section.entry.title for section in sections}
     context: dict[str, Any] = {
         "kb": kb,
         "sections": sections,
         "anchors": anchors,
+        "titles": titles,
         "counts": kb.counts(),
         "summary": summary_text(kb),
         "latest": latest_text(kb),

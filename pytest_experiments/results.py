@@ -7,6 +7,7 @@ controller, the terminal summary, junitxml and, later, the journal.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -64,6 +65,10 @@ class ExperimentResult:
             text = share
         elif self.rows >= self.total_rows:
             text = f"{share} ({self.total_rows:,} rows)"
+        elif self.rows > math.ceil(round(self.fraction * self.total_rows, 9)) + 1:
+            # the min_rows floor (or stratification) took more than the fraction asked for
+            used = format_fraction(self.rows / self.total_rows)
+            text = f"{share} ({self.rows:,}/{self.total_rows:,} rows = {used})"
         else:
             text = f"{share} ({self.rows:,}/{self.total_rows:,} rows)"
         if self.auto:

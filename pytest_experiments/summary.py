@@ -30,6 +30,18 @@ def write_refuted(reporter: pytest.TerminalReporter, results: Sequence[Experimen
         reporter.write_line(result.details())
 
 
+def write_inconclusive_reasons(
+    reporter: pytest.TerminalReporter, results: Sequence[ExperimentResult]
+) -> None:
+    """Why each inconclusive verdict with a known reason could not be decided."""
+    explained = [r for r in results if r.status == "inconclusive" and r.note]
+    if not explained:
+        return
+    reporter.write_sep("-", "why inconclusive", yellow=True)
+    for result in explained:
+        reporter.write_line(f"{result.nodeid}: {result.note}")
+
+
 def write_experiments(
     reporter: pytest.TerminalReporter, results: Sequence[ExperimentResult]
 ) -> None:
@@ -42,6 +54,7 @@ def write_experiments(
         word = result.status.upper()
         reporter.write(f"{word:<13}", **_MARKUP.get(result.status, {}))
         reporter.write_line(f"{summary_line(result, width)}")
+    write_inconclusive_reasons(reporter, results)
 
 
 def summary_line(result: ExperimentResult, width: int = 0) -> str:

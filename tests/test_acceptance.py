@@ -106,7 +106,7 @@ def test_issue_example_gives_the_promised_verdicts(
             "question:    Is k-NN accurate on wine without scaling?",
             "expected:    >= 0.9",
             "answer:      0.*",
-            "sample:      10% (100/178 rows), seed *",
+            "sample:      10% (100/178 rows = 56.2%), seed *",
         ]
     )
     assert "Traceback" not in result.stdout.str()

@@ -397,6 +397,23 @@ def test_report_markdown_shows_markup_in_questions_as_text(run_cli: Cli, lab: Pa
     assert "note='\\<img src=x onerror=alert(2)\\>'" in out
 
 
+def test_report_tells_parametrized_experiments_apart(run_cli: Cli, tmp_path: Path) -> None:
+    journal = JournalBuilder(tmp_path / "j.sqlite")
+    run = journal.run(T0)
+    for model, score in (("svc", 0.97), ("naive_bayes", 0.93)):
+        journal.result(
+            run,
+            f"t.py::exp_accuracy[{model}]",
+            question="Does every candidate reach 85%?",
+            status="confirmed",
+            answer=score,
+        )
+    journal.close()
+    out = run_cli.on(journal.path, "report").out
+    assert "| confirmed | Does every candidate reach 85%? \\[svc\\] | 0.97 |" in out
+    assert "### Does every candidate reach 85%? \\[naive\\_bayes\\]" in out
+
+
 def test_report_on_an_empty_journal(run_cli: Cli, tmp_path: Path) -> None:
     journal = tmp_path / "j.sqlite"
     JournalBuilder(journal).close()

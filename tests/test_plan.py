@@ -194,6 +194,7 @@ def test_the_plan_lists_every_experiment_with_its_last_answer_and_cost(
             "    question:  Is the model accurate?",
             "    expected:  >= 0.9",
             "    last:      crashed at 50% (run 3, 2025-11-*)",
+            "    error:     worker died",
             "    time:      last 1.00s at 50%; about 2.00s at 10%",
             "test_study.py::exp_depth",
             "    question:  Which depth is best?",
@@ -273,3 +274,17 @@ def test_collection_errors_stop_the_plan_like_a_run(pytester: pytest.Pytester) -
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["*Interrupted: 1 error during collection*"])
     assert "experiment plan" not in result.stdout.str()
+
+
+def test_an_auto_sample_shows_its_first_look_and_its_worst_case(lab: pytest.Pytester) -> None:
+    result = lab.runpytest("--exp-plan", "--sample", "auto")
+    result.stdout.fnmatch_lines(
+        [
+            # 10%, 20%, 40%, 80%, 100% of 1,000 rows at 2s per 100 rows
+            "    time:      last 1.00s at 50%; about 2.00s at 10% (auto: up to 50.0s if it grows "
+            "to 100%)",
+            # the @sample(0.5) marker is where auto starts: 50% then 100%
+            "    time:      last 5.00s at 20%; about 11.0s at 50% (auto: up to 32.0s if it grows "
+            "to 100%)",
+        ]
+    )

@@ -403,3 +403,35 @@ def test_journal_paths_from_the_command_line_and_the_ini_file(
     assert (subdirectory / "mine.sqlite").exists(), "--journal is from the current directory"
     assert not (pytester.path / "mine.sqlite").exists()
     assert query(pytester.path / "notes" / "lab.sqlite", "SELECT count(*) FROM runs") == [(1,)]
+
+
+FULL_DISK_ON_WORKERS = """
+from pytest_experiments import journal
+
+def pytest_configure(config):
+    if hasattr(config, "workerinput"):
+        def refuse(self, run_id, result, worker):
+            raise journal.JournalError("the disk is full (simulated)")
+
+        journal.Journal.add_result = refuse
+"""
+
+
+def test_results_a_worker_could_not_write_are_written_by_the_controller(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeconftest(FULL_DISK_ON_WORKERS)
+    pytester.makepyfile(test_many=MANY)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(
+        [
+            "journal: .experiments/journal.sqlite (run 1)",
+            "journal error: the disk is full (simulated)",
+            "journal: 14 result(s) that could not be written when they finished were written "
+            "at the end of the session",
+        ]
+    )
+    rows = query(pytester.path / JOURNAL, "SELECT nodeid, worker FROM results")
+    assert len(rows) == len({nodeid for nodeid, _ in rows}) == 14
+    assert {worker for _, worker in rows} == {"gw0", "gw1"}, "the worker that ran it is kept"

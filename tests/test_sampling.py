@@ -162,7 +162,11 @@ def test_allocate_bounds(counts: list[int], data: st.DataObject) -> None:
     * otherwise the classes lifted to one row take ``F = sum(1 - q_i for q_i < 1)`` rows (F is
       less than the number of such classes) from the others, so ``a_i >= q_i - max(1, F)``.
       That bound is tight: with one large class and many tiny ones, the large class loses all
-      of F (see ``test_allocate_floor_can_push_a_class_far_below_its_quota``).
+      of F (see ``test_allocate_floor_can_push_a_class_far_below_its_quota``);
+    * the allocation is as close to the quotas as the constraints allow: no row can move from a
+      class with ``a_i > 1`` to a class with ``a_j < c_j`` and bring them closer, i.e.
+      ``(a_i - q_i) - (a_j - q_j) <= 1``. With the box constraints and the fixed total this
+      exchange condition means ``a`` minimises ``sum((a_i - q_i) ** 2)``.
     """
     array = np.array(counts)
     total = int(array.sum())
@@ -178,6 +182,10 @@ def test_allocate_bounds(counts: list[int], data: st.DataObject) -> None:
     else:
         slack = max(1.0, hamilton_excess(quotas))
         assert np.all(allocation >= quotas - slack - 1e-9)
+    deviation = allocation - quotas
+    can_give, can_take = allocation > 1, allocation < array
+    if can_give.any() and can_take.any():
+        assert deviation[can_give].max() - deviation[can_take].min() <= 1 + 1e-9
 
 
 @pytest.mark.parametrize(
@@ -188,6 +196,9 @@ def test_allocate_bounds(counts: list[int], data: st.DataObject) -> None:
         ([1, 1, 1], 3, [1, 1, 1]),
         ([98, 1, 1], 10, [8, 1, 1]),  # the floor lifts the two tiny classes
         ([10], 4, [4]),
+        # The floor costs 1.5 rows; they come from the class furthest above its quota (2.0 ->
+        # 1), not from the biggest class (3.5 -> 3 stays): deviations -1 and -0.5, not 0, -1.5.
+        ([4, 7, 1, 1, 1], 7, [1, 3, 1, 1, 1]),
     ],
 )
 def test_allocate_examples(counts: list[int], size: int, expected: list[int]) -> None:
@@ -386,6 +397,17 @@ def test_stratified_rare_class_is_kept_where_a_plain_sample_would_lose_it() -> N
         lost += int(1 not in plain)
         assert Counter(strat.tolist()) == {0: 19, 1: 1}
     assert lost > 0  # the plain sample does lose the rare class for some seeds
+
+
+def test_stratified_rows_within_a_class_are_random_and_seeded() -> None:
+    y = np.repeat([0, 1], [800, 200])
+    X = np.arange(1000)
+    draws = [subsample([X, y], 0.05, seed, stratify=True, min_rows=0)[0][0] for seed in range(10)]
+    assert len({tuple(d.tolist()) for d in draws}) == 10
+    picked = np.unique(np.concatenate(draws))
+    assert picked.max() > 900 and picked[picked < 800].max() > 700  # not just the first rows
+    again = subsample([X, y], 0.05, 3, stratify=True, min_rows=0)[0][0]
+    np.testing.assert_array_equal(again, draws[3])
 
 
 def test_stratify_size_grows_to_the_number_of_classes() -> None:

@@ -46,4 +46,5 @@ def pool_images(X: np.ndarray, side: int, block: int = 2) -> np.ndarray:
         raise ValueError(f"block {block} must divide the image side {side}")
     cells = side // block
     images = X.reshape(len(X), cells, block, cells, block)
-    return images.mean(axis=(2, 4)).reshape(len(X), cells * cells)
+    pooled: np.ndarray = images.mean(axis=(2, 4)).reshape(len(X), cells * cells)
+    return pooled

@@ -56,4 +56,5 @@ def cv_score(
     classifiers): accuracy for classifiers, R² for regressors."""
     splitter_class = StratifiedKFold if is_classifier(model) else KFold
     splitter = splitter_class(n_splits=folds, shuffle=True, random_state=seed % 2**32)
-    return cross_val_score(model, X, y, cv=splitter)
+    scores: np.ndarray = cross_val_score(model, X, y, cv=splitter)
+    return scores

@@ -21,7 +21,7 @@ from lab import build_model, cv_score, load_dataset
 def exp_majority_baseline(exp: Experiment) -> float:
     X, y = load_dataset("breast_cancer")
     X, y = exp.sample(X, y, stratify=True)  # stratified: the class shares stay as in the data
-    return cv_score(build_model("baseline"), X, y, seed=exp.seed).mean()
+    return float(cv_score(build_model("baseline"), X, y, seed=exp.seed).mean())
 
 
 @pytest.mark.question(
@@ -32,7 +32,7 @@ def exp_shuffled_labels_control(exp: Experiment) -> float:
     X, y = load_dataset("breast_cancer")
     X, y = exp.sample(X, y, stratify=True, min_rows=200)
     shuffled = exp.rng.permutation(y)
-    return cv_score(build_model("logreg"), X, shuffled, seed=exp.seed).mean()
+    return float(cv_score(build_model("logreg"), X, shuffled, seed=exp.seed).mean())
 
 
 @pytest.mark.question(
@@ -61,4 +61,4 @@ def exp_diabetes_ridge(exp: Experiment) -> float:
     X, y = exp.sample(X, y, min_rows=200)
     scores = cv_score(build_model("ridge"), X, y, seed=exp.seed)
     exp.record(folds=scores.tolist())
-    return scores.mean()
+    return float(scores.mean())

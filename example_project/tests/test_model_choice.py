@@ -62,7 +62,7 @@ def exp_digits_logreg(exp: Experiment) -> float:
     X, y = exp.sample(X, y, stratify=True, min_rows=500)
     scores = cv_score(build_model("logreg"), X, y, seed=exp.seed)
     exp.record(folds=scores.tolist())
-    return scores.mean()
+    return float(scores.mean())
 
 
 @pytest.mark.question("Does every candidate classifier reach 85% accuracy on breast cancer?")
@@ -73,7 +73,7 @@ def exp_candidate_accuracy(exp: Experiment, model: str) -> float:
     X, y = exp.sample(X, y, stratify=True)
     scores = cv_score(build_model(model, random_state=exp.seed), X, y, seed=exp.seed)
     exp.record(folds=scores.tolist(), spread=float(scores.max() - scores.min()))
-    return scores.mean()
+    return float(scores.mean())
 
 
 class TestKnnScaling:
@@ -98,4 +98,4 @@ class TestKnnScaling:
     def exp_raw_knn_is_good_enough(self, exp: Experiment) -> float:
         X, y = load_dataset("wine")
         X, y = exp.sample(X, y, stratify=True)
-        return cv_score(build_model("knn", scale=False), X, y, seed=exp.seed).mean()
+        return float(cv_score(build_model("knn", scale=False), X, y, seed=exp.seed).mean())

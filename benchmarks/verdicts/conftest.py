@@ -1,0 +1,75 @@
+"""The benchmark's own wiring: the ``truth`` marker and, for ``run.py``, a results file.
+
+``@pytest.mark.truth(kind, holds=..., why=...)`` records what is known about an experiment's
+claim independently of any run:
+
+* ``kind`` is ``"effect"`` (a difference between learners or settings that exists),
+  ``"threshold"`` (a score claimed to clear a bar) or ``"null"`` (no effect by construction);
+* ``holds`` says whether the claim is true of the population (for nulls: the truth is exactly
+  the boundary value, e.g. a difference of 0, so ``"> 0"`` does not hold and ``confirmed`` is a
+  false alarm, while ``approx(0, abs=0.01)`` holds and ``refuted`` is the false alarm);
+  ``None`` when the full data cannot settle it (a near-threshold claim);
+* ``why`` explains how we know.
+
+When the environment variable ``BENCH_RESULTS`` names a file, the controller (the only process
+without xdist, never an xdist worker) appends one JSON line per experiment: its node id, the
+``report.experiment`` dict the plugin attaches, and the truth. The truth travels from the worker
+that collected the item to the controller in ``report.user_properties``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+KINDS = ("effect", "threshold", "null")
+TRUTH_PROPERTY = "bench_truth"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "truth(kind, holds=None, why=''): what is known about the claim (verdict benchmark)",
+    )
+    path = os.environ.get("BENCH_RESULTS")
+    if path and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(ResultsFile(Path(path)), "bench-results-file")
+
+
+def read_truth(marker: pytest.Mark | None, nodeid: str) -> dict[str, Any]:
+    if marker is None or len(marker.args) != 1 or marker.args[0] not in KINDS:
+        raise pytest.UsageError(
+            f"{nodeid}: every benchmark experiment needs @pytest.mark.truth(kind, holds=..., "
+            f"why=...) with kind one of {', '.join(KINDS)}"
+        )
+    holds = marker.kwargs.get("holds")
+    if holds not in (True, False, None):
+        raise pytest.UsageError(f"{nodeid}: truth(holds=...) must be True, False or None")
+    return {"kind": marker.args[0], "holds": holds, "why": str(marker.kwargs.get("why", ""))}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if isinstance(item, pytest.Function) and item.originalname.startswith("exp_"):
+            truth = read_truth(item.get_closest_marker("truth"), item.nodeid)
+            item.user_properties.append((TRUTH_PROPERTY, truth))
+
+
+class ResultsFile:
+    """Appends each experiment's result and truth to a JSON-lines file (controller only)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        data = getattr(report, "experiment", None)
+        if data is None:
+            return
+        truth = dict(report.user_properties).get(TRUTH_PROPERTY)
+        line = {"nodeid": report.nodeid, "when": report.when, "result": data, "truth": truth}
+        with self.path.open("a", encoding="utf-8") as stream:
+            stream.write(json.dumps(line) + "\n")
