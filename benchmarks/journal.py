@@ -232,7 +232,7 @@ def build_large_journal(path: Path, results: int, experiments: int) -> float:
             written += 1
             nodeid = f"tests/exp_area_{experiment % 20}.py::exp_question_{experiment}"
             noise = 0.005 if full else 0.03
-            value = truth[experiment] + rng.gauss(0, noise)
+            value = min(1.0, max(0.0, truth[experiment] + rng.gauss(0, noise)))
             kind = experiment % 3
             if kind == 0:
                 answer: Any = {

@@ -122,7 +122,8 @@ def compare(op: str, left: Any, right: Any, judging: Judging) -> Verdict | None:
     estimate = left if isinstance(left, Estimate) else right
     if verdict is Verdict.INCONCLUSIVE and unopened is Verdict.INCONCLUSIVE:
         judging.notes.append(
-            f"{left} {op} {right} holds for only part of the {estimate.level:.4g} interval; "
+            f"{left} {op} {right} holds for only part of the {estimate.level * 100:.3g}% "
+            "interval; "
             "more data would narrow it (--sample auto or a larger --sample)"
         )
     elif verdict is Verdict.INCONCLUSIVE:

@@ -14,6 +14,7 @@ import ast
 import math
 import operator
 import re
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -97,7 +98,10 @@ def parse_expression(text: str) -> Expression:
     if _LEADING_OPERATOR.match(source):
         source = f"{ANSWER_NAME} {source}"
     try:
-        module = ast.parse(source, mode="eval")
+        with warnings.catch_warnings():
+            # e.g. SyntaxWarning for "answer == '\d'": the expression is reported, not warned of
+            warnings.simplefilter("ignore")
+            module = ast.parse(source, mode="eval")
         names: set[str] = set()
         _check(text, module.body, names)
     except (SyntaxError, ValueError, UnicodeError):
@@ -117,23 +121,29 @@ def parse_expression(text: str) -> Expression:
     return Expression(text=text, tree=module.body, names=frozenset(names))
 
 
-def _check(text: str, node: ast.AST, names: set[str]) -> None:
+_MAX_DEPTH = 100
+
+
+def _check(text: str, node: ast.AST, names: set[str], depth: int = 0) -> None:
     """Reject every node outside the whitelist, naming the construct and the expression."""
+    if depth > _MAX_DEPTH:
+        raise RecursionError  # reported as "nested too deeply"; evaluation recurses as deep
+    depth += 1
     match node:
         case ast.BoolOp(values=values):
             for value in values:
-                _check(text, value, names)
+                _check(text, value, names, depth)
         case ast.UnaryOp(op=ast.Not() | ast.USub() | ast.UAdd(), operand=operand):
-            _check(text, operand, names)
+            _check(text, operand, names, depth)
         case ast.BinOp(op=op, left=left, right=right) if type(op) in _BINARY:
-            _check(text, left, names)
-            _check(text, right, names)
+            _check(text, left, names, depth)
+            _check(text, right, names, depth)
         case ast.Compare(left=left, ops=ops, comparators=comparators) if all(
             type(op) in _COMPARE for op in ops
         ):
-            _check(text, left, names)
+            _check(text, left, names, depth)
             for comparator in comparators:
-                _check(text, comparator, names)
+                _check(text, comparator, names, depth)
         case ast.Name(id=name, ctx=ast.Load()):
             if name in _FUNCTIONS:
                 raise DefinitionError(
@@ -144,14 +154,14 @@ def _check(text: str, node: ast.AST, names: set[str]) -> None:
             pass
         case ast.Tuple(elts=elts) | ast.List(elts=elts):
             for elt in elts:
-                _check(text, elt, names)
+                _check(text, elt, names, depth)
         case ast.Call(func=ast.Name(id=func), args=args, keywords=[]) if func in _FUNCTIONS:
             if not args or any(isinstance(arg, ast.Starred) for arg in args):
                 raise DefinitionError(
                     f"expectation {text!r} calls {func}() without plain arguments"
                 )
             for arg in args:
-                _check(text, arg, names)
+                _check(text, arg, names, depth)
         case ast.Call(func=ast.Name(id=func)):
             raise DefinitionError(
                 f"expectation {text!r} calls {func}(), which expectations do not allow; "

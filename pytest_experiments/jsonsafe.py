@@ -35,6 +35,10 @@ def to_jsonable(value: Any, keep: tuple[type, ...] = ()) -> JSONValue:
     if value is None or isinstance(value, (bool, int, str)):
         if isinstance(value, enum.Enum):
             return to_jsonable(value.value, keep)
+        if isinstance(value, str) and type(value) is not str:
+            return str(value)  # numpy.str_ and other str subclasses
+        if isinstance(value, int) and type(value) not in (int, bool):
+            return int(value)
         return value
     if isinstance(value, float):
         return float(value)

@@ -33,7 +33,7 @@ def count_rows(array: Any) -> int:
         return len(array)
     except TypeError:
         raise SamplingError(
-            f"exp.sample got a {type(array).__name__}, which has no rows; pass arrays, "
+            f"exp.sample got {type(array).__name__!r}, which has no rows; pass arrays, "
             "DataFrames, Series, lists or sparse matrices"
         ) from None
 
@@ -78,6 +78,11 @@ def allocate(counts: npt.NDArray[np.int_], size: int) -> npt.NDArray[np.int_]:
 
     ``size`` must be at least the number of classes and at most ``counts.sum()``.
     """
+    if not len(counts) <= size <= int(counts.sum()):
+        raise ValueError(
+            f"cannot give each of {len(counts)} classes a row with {size} rows "
+            f"out of {int(counts.sum())}"
+        )
     quotas = counts * size / int(counts.sum())
     allocation = np.clip(np.floor(quotas).astype(int), 1, counts)
     # Rows still owed go to the classes furthest below their quota (the largest remainders);

@@ -494,7 +494,7 @@ def test_bad_min_rows_is_refused(min_rows: Any) -> None:
 
 
 def test_something_without_rows_is_refused() -> None:
-    with pytest.raises(SamplingError, match="got a int, which has no rows"):
+    with pytest.raises(SamplingError, match="got 'int', which has no rows"):
         subsample([5], 0.5, 0)
 
 

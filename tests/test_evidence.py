@@ -1,0 +1,259 @@
+"""Verdicts on estimates: whole interval satisfies -> confirmed, violates -> refuted, else
+inconclusive; the sample-aware rule; --sample auto; --confidence; corrections across verdicts."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pytest_experiments import Verdict
+from pytest_experiments.correction import adjust, holm
+from pytest_experiments.estimates import Estimate, proportion
+from pytest_experiments.evidence import Judging
+from pytest_experiments.expectations import parse_expectation
+
+
+def estimate(low: float, high: float, trend: str | None = None) -> Estimate:
+    centre = (low + high) / 2
+    return Estimate(centre, low, high, 0.95, 30, "t", {"se": (high - low) / 4, "df": 29}, trend)  # type: ignore[arg-type]
+
+
+def verdict(text: str, answer: object, subsample: bool = False) -> Verdict:
+    return parse_expectation((text,), {}).evaluate(answer, Judging(0.95, subsample))
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high", "expected"),
+    [
+        (">= 0.9", 0.91, 0.95, Verdict.CONFIRMED),
+        (">= 0.9", 0.85, 0.89, Verdict.REFUTED),
+        (">= 0.9", 0.88, 0.92, Verdict.INCONCLUSIVE),
+        ("< 0.5", 0.1, 0.4, Verdict.CONFIRMED),
+        ("< 0.5", 0.5, 0.6, Verdict.REFUTED),
+        ("0.8 < answer < 0.95", 0.85, 0.9, Verdict.CONFIRMED),
+        ("0.8 < answer < 0.95", 0.9, 0.97, Verdict.INCONCLUSIVE),
+        ("0.8 < answer < 0.95", 0.96, 0.99, Verdict.REFUTED),
+        ("!= 0", 0.01, 0.05, Verdict.CONFIRMED),
+        ("!= 0", -0.01, 0.05, Verdict.INCONCLUSIVE),
+        ("== 0", -0.01, 0.05, Verdict.INCONCLUSIVE),
+        ("== 0", 0.01, 0.05, Verdict.REFUTED),
+        ("not answer > 0", -0.5, -0.1, Verdict.CONFIRMED),
+        ("answer * 100 >= 90", 0.91, 0.95, Verdict.CONFIRMED),
+        ("answer - 0.9 >= 0", 0.88, 0.92, Verdict.INCONCLUSIVE),
+    ],
+)
+def test_interval_rules(text: str, low: float, high: float, expected: Verdict) -> None:
+    assert verdict(text, estimate(low, high)) is expected
+
+
+def test_kleene_connectives_over_estimates() -> None:
+    answer = {"a": estimate(0.91, 0.95), "b": estimate(0.4, 0.6), "c": estimate(0.1, 0.2)}
+    assert verdict("a >= 0.9 and b > 0.5", answer) is Verdict.INCONCLUSIVE
+    assert verdict("a >= 0.9 and c > 0.5", answer) is Verdict.REFUTED
+    assert verdict("c > 0.5 or b > 0.5", answer) is Verdict.INCONCLUSIVE
+    assert verdict("a >= 0.9 or b > 0.5", answer) is Verdict.CONFIRMED
+    assert verdict("not b > 0.5", answer) is Verdict.INCONCLUSIVE
+
+
+def test_sample_aware_rule_never_refutes_a_rising_score_on_a_subsample() -> None:
+    short = estimate(0.80, 0.88, trend="rises")
+    assert verdict(">= 0.9", short, subsample=False) is Verdict.REFUTED
+    assert verdict(">= 0.9", short, subsample=True) is Verdict.INCONCLUSIVE
+    assert verdict("< 0.9", short, subsample=True) is Verdict.INCONCLUSIVE
+    clears = estimate(0.92, 0.96, trend="rises")
+    assert verdict(">= 0.9", clears, subsample=True) is Verdict.CONFIRMED
+    assert verdict("< 0.9", clears, subsample=True) is Verdict.REFUTED
+    loss = estimate(0.2, 0.3, trend="falls")
+    assert verdict("<= 0.1", loss, subsample=True) is Verdict.INCONCLUSIVE
+    assert verdict("<= 0.35", loss, subsample=True) is Verdict.CONFIRMED
+
+
+def test_approx_is_an_equivalence_check_on_estimates() -> None:
+    inside, straddles, outside = estimate(0.62, 0.64), estimate(0.6, 0.7), estimate(0.7, 0.8)
+    expectation = parse_expectation((pytest.approx(0.63, abs=0.02),), {})
+    assert expectation.evaluate(inside, Judging()) is Verdict.CONFIRMED
+    assert expectation.evaluate(straddles, Judging()) is Verdict.INCONCLUSIVE
+    assert expectation.evaluate(outside, Judging()) is Verdict.REFUTED
+
+
+def test_arithmetic_between_two_estimates_is_refused() -> None:
+    from pytest_experiments.errors import AnswerError
+
+    with pytest.raises(AnswerError, match="exp.compare"):
+        verdict("a - b > 0", {"a": estimate(0.9, 0.95), "b": estimate(0.8, 0.9)})
+
+
+levels = st.floats(min_value=0.5, max_value=0.999)
+
+
+@given(
+    successes=st.integers(0, 200),
+    extra=st.integers(1, 200),
+    threshold=st.floats(0.0, 1.0),
+    low_level=levels,
+    high_level=levels,
+    op=st.sampled_from([">=", ">", "<=", "<", "!="]),
+)
+def test_a_verdict_decisive_at_a_level_is_the_same_at_every_lower_level(
+    successes: int, extra: int, threshold: float, low_level: float, high_level: float, op: str
+) -> None:
+    low_level, high_level = sorted((low_level, high_level))
+    answer = proportion(successes, successes + extra, 0.95)
+    expectation = parse_expectation((f"{op} {threshold!r}",), {})
+    strict = expectation.evaluate(answer, Judging(high_level))
+    lenient = expectation.evaluate(answer, Judging(low_level))
+    if strict.decisive:
+        assert lenient is strict
+
+
+@given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=30))
+def test_holm_adjusted_p_values_are_monotone_and_at_least_the_raw_ones(ps: list[float]) -> None:
+    adjusted = holm(ps)
+    assert all(a >= p for a, p in zip(adjusted, ps, strict=True))
+    assert all(a <= 1 for a in adjusted)
+    order = sorted(range(len(ps)), key=ps.__getitem__)
+    assert all(adjusted[i] <= adjusted[j] for i, j in zip(order, order[1:]))
+
+
+def test_bh_uses_scipy_and_is_no_stricter_than_holm() -> None:
+    ps = [0.001, 0.01, 0.02, 0.04, 0.3]
+    assert adjust(ps, "bh") == pytest.approx([0.005, 0.025, 0.0333333, 0.05, 0.3], rel=1e-4)
+    assert all(b <= h for b, h in zip(adjust(ps, "bh"), holm(ps), strict=True))
+
+
+def test_estimates_print_and_round_trip_through_json() -> None:
+    value = proportion(87, 100, 0.95)
+    assert str(value) == "0.870 [0.790, 0.922]"
+    back = Estimate.from_json(json.loads(json.dumps(value.to_json())))
+    assert back == value
+    assert back.at_level(0.99).low < value.low
+    assert math.isclose(back.at_level(0.95).high, value.high)
+
+
+ESTIMATE_EXPERIMENTS = """
+import numpy as np
+import pytest
+from sklearn.datasets import load_wine, load_digits
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+
+@pytest.mark.question("Does scaling help k-NN on wine?")
+@pytest.mark.expect("> 0")
+def exp_scaling_helps(exp):
+    X, y = exp.sample(*load_wine(return_X_y=True), stratify=True)
+    scaled = make_pipeline(StandardScaler(), KNeighborsClassifier())
+    return exp.compare(scaled, KNeighborsClassifier(), X, y)
+
+
+@pytest.mark.question("Does an RBF SVC reach 0.95 on digits?")
+@pytest.mark.expect("accuracy >= 0.95 and folds == 25")
+def exp_svc_digits(exp):
+    X, y = exp.sample(*load_digits(return_X_y=True), stratify=True, min_rows=0)
+    score = exp.score(SVC(), X, y)
+    return {"accuracy": score, "folds": score.n}
+
+
+@pytest.mark.question("Is a fair coin fair?")
+@pytest.mark.expect(pytest.approx(0.5, abs=0.2))
+def exp_coin(exp):
+    flips = exp.rng.integers(0, 2, size=200)
+    return exp.proportion(int(flips.sum()), flips.size)
+"""
+
+
+@pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_estimates_in_a_run(pytester: pytest.Pytester, xdist: list[str]) -> None:
+    pytester.makepyfile(test_estimates=ESTIMATE_EXPERIMENTS)
+    result = pytester.runpytest_subprocess(
+        "--sample", "0.05", "-p", "no:cacheprovider", "--no-journal", *xdist
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "CONFIRMED    test_estimates.py::exp_scaling_helps *answer 0.* [[]0.*, 0.*[]]*",
+            "INCONCLUSIVE test_estimates.py::exp_svc_digits *accuracy=0.* [[]*]*, folds=25*",
+            "CONFIRMED    test_estimates.py::exp_coin *",
+            "*- why inconclusive -*",
+            "*exp_svc_digits: 0.* >= 0.95 holds for only part of the 95% interval; more data*",
+        ]
+    )
+    assert result.ret == 0
+    assert "INTERNALERROR" not in result.stdout.str()
+
+
+def test_sample_auto_grows_until_decisive_and_says_where(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_estimates=ESTIMATE_EXPERIMENTS)
+    result = pytester.runpytest_subprocess(
+        "--sample",
+        "auto",
+        "-o",
+        "experiment_sample=0.05",
+        "-p",
+        "no:cacheprovider",
+        "--no-journal",
+        "-k",
+        "svc",
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "experiments: sample auto (from 5%, x2 per look), seed 0",
+            "CONFIRMED    test_estimates.py::exp_svc_digits *at * (*/1,797 rows), * looks*",
+        ]
+    )
+    assert result.ret == 0
+
+
+def test_confidence_changes_the_intervals(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_coin="""
+        import pytest
+
+        @pytest.mark.question("Share?")
+        @pytest.mark.expect("> 0.5")
+        def exp_share(exp):
+            return exp.proportion(60, 100)
+        """
+    )
+    at_90 = pytester.runpytest("--confidence", "0.9", "--no-journal")
+    at_99 = pytester.runpytest("--confidence", "0.99", "--no-journal")
+    at_90.stdout.fnmatch_lines(["CONFIRMED *answer 0.600 [[]0.518, 0.677[]]*"])
+    at_99.stdout.fnmatch_lines(["INCONCLUSIVE *answer 0.600 [[]0.471, 0.716[]]*"])
+
+
+def test_correction_can_turn_a_marginal_refutation_inconclusive(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_many="""
+        import pytest
+
+        @pytest.mark.question("Marginal?")
+        @pytest.mark.expect("> 0.5")
+        def exp_marginal(exp):
+            return exp.proportion(39, 100)  # refuted at 95 %, p about 0.03
+
+        @pytest.mark.question("Unclear?")
+        @pytest.mark.expect("> 0.5")
+        @pytest.mark.parametrize("k", range(4))
+        def exp_unclear(exp, k):
+            return exp.proportion(50 + k, 100)
+        """
+    )
+    plain = pytester.runpytest("--no-journal")
+    assert plain.ret == 1
+    plain.stdout.fnmatch_lines(["*1 refuted, 4 inconclusive*"])
+    corrected = pytester.runpytest("--no-journal", "--exp-correction", "holm")
+    assert corrected.ret == 0
+    corrected.stdout.fnmatch_lines(
+        [
+            "INCONCLUSIVE test_many.py::exp_marginal *",
+            "*exp_marginal: refuted before the holm correction over 5 verdicts; adjusted p = *",
+            "*5 inconclusive*",
+        ]
+    )
