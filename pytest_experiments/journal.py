@@ -214,6 +214,9 @@ class Journal:
             # and switching to WAL rewrites the file header.
             self._check_version(self._version())
             self._db.execute("PRAGMA journal_mode=WAL")
+            # In WAL mode NORMAL still survives a killed process (what the kill tests check);
+            # only a power loss can drop the last commits. FULL syncs every result to disk.
+            self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA foreign_keys=ON")
             version = self._version()
             if version == SCHEMA_VERSION:
@@ -384,6 +387,16 @@ class Journal:
                 (run_id, *row[:13], worker, time.time(), row[13]),
             )
         return cursor.rowcount == 1
+
+    def correct_result(self, run_id: int, result: dict[str, Any]) -> None:
+        """Replace the status and data of a written result: a verdict that the run's
+        correction across verdicts (``--exp-correction``) made inconclusive."""
+        row = _result_columns(result)
+        with self._translated():
+            self._db.execute(
+                "UPDATE results SET status = ?, data = ? WHERE run_id = ? AND nodeid = ?",
+                (result["status"], row[13], run_id, result["nodeid"]),
+            )
 
     def add_crash(
         self, run_id: int, known: dict[str, Any], error: str, worker: str, duration: float = 0.0

@@ -52,6 +52,8 @@ VERDICT_CATEGORIES = ("confirmed", "refuted", "inconclusive", "answered")
 EXPERIMENT_FILES = "exp_*.py"
 
 settings_key = pytest.StashKey[RunSettings]()
+#: Results whose verdict the run's correction across verdicts changed (for the journal).
+corrected_key = pytest.StashKey[list[ExperimentResult]]()
 collected_key = pytest.StashKey[list[int]]()
 
 
@@ -462,6 +464,7 @@ class ResultsReporter:
         if settings.correction == "none":
             return
         downgraded = correct(list(self.results.values()), settings)
+        self.config.stash[corrected_key] = [result for result, _ in downgraded]
         terminal = self.config.pluginmanager.get_plugin("terminalreporter")
         refuted_failures = 0
         for result, previous in downgraded:

@@ -383,7 +383,11 @@ class RunRecorder:
                     data, worker = self.reported[nodeid]
                     self.writer.add(data, worker)
                     self.late += 1
-            self.writer.journal().finish_run(run_id, int(exitstatus))
+            from .plugin import corrected_key
+
+            for result in self.config.stash.get(corrected_key, []):
+                self.writer.journal().correct_result(run_id, result.to_json())
+            self.writer.journal().finish_run(run_id, int(session.exitstatus))
         except JournalError as error:
             self.errors.append(str(error))
 

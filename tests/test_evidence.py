@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import sqlite3
 
 import pytest
 from hypothesis import given
@@ -248,8 +249,13 @@ def test_correction_can_turn_a_marginal_refutation_inconclusive(
     plain = pytester.runpytest("--no-journal")
     assert plain.ret == 1
     plain.stdout.fnmatch_lines(["*1 refuted, 4 inconclusive*"])
-    corrected = pytester.runpytest("--no-journal", "--exp-correction", "holm")
+    corrected = pytester.runpytest("--exp-correction", "holm")
     assert corrected.ret == 0
+    with sqlite3.connect(pytester.path / ".experiments" / "journal.sqlite") as db:
+        (status,) = db.execute(
+            "SELECT status FROM results WHERE nodeid LIKE '%exp_marginal' ORDER BY id DESC"
+        ).fetchone()
+    assert status == "inconclusive", "the journal keeps the corrected verdict"
     corrected.stdout.fnmatch_lines(
         [
             "INCONCLUSIVE test_many.py::exp_marginal *",
