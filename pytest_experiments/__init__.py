@@ -12,6 +12,8 @@ The public API:
 
 * :class:`Experiment` — the ``exp`` fixture's type (``fraction``, ``full``, ``seed``, ``rng``,
   ``sample``, ``record``);
+* :class:`Estimate` — an answer with a confidence interval, from ``exp.score``,
+  ``exp.compare``, ``exp.accuracy``, ``exp.proportion`` and ``exp.mean``;
 * :class:`Verdict` — ``CONFIRMED``, ``REFUTED``, ``INCONCLUSIVE``;
 * :class:`ExperimentResult` — what travels on each experiment's test report as
   ``report.experiment`` (a JSON-safe dict).
@@ -20,8 +22,9 @@ The public API:
 from __future__ import annotations
 
 from .context import Experiment
+from .estimates import Estimate
 from .results import ExperimentResult
 from .verdicts import Verdict
 
-__all__ = ["Experiment", "ExperimentResult", "Verdict"]
+__all__ = ["Estimate", "Experiment", "ExperimentResult", "Verdict"]
 __version__ = "0.1.0"
