@@ -3,6 +3,7 @@ inconclusive; the sample-aware rule; --sample auto; --confidence; corrections ac
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import sqlite3
@@ -84,7 +85,7 @@ def test_approx_is_an_equivalence_check_on_estimates() -> None:
 def test_arithmetic_between_two_estimates_is_refused() -> None:
     from pytest_experiments.errors import AnswerError
 
-    with pytest.raises(AnswerError, match="exp.compare"):
+    with pytest.raises(AnswerError, match=r"exp\.compare"):
         verdict("a - b > 0", {"a": estimate(0.9, 0.95), "b": estimate(0.8, 0.9)})
 
 
@@ -117,7 +118,7 @@ def test_holm_adjusted_p_values_are_monotone_and_at_least_the_raw_ones(ps: list[
     assert all(a >= p for a, p in zip(adjusted, ps, strict=True))
     assert all(a <= 1 for a in adjusted)
     order = sorted(range(len(ps)), key=ps.__getitem__)
-    assert all(adjusted[i] <= adjusted[j] for i, j in zip(order, order[1:]))
+    assert all(adjusted[i] <= adjusted[j] for i, j in itertools.pairwise(order))
 
 
 def test_bh_uses_scipy_and_is_no_stricter_than_holm() -> None:
