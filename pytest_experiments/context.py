@@ -38,6 +38,7 @@ class Experiment:
         self.seed = seed
         self.confidence = confidence
         self.rows: int | None = None
+        self._sampled: tuple[int, int] | None = None
         self.total_rows: int | None = None
         self.recorded: dict[str, Any] = {}
         self._rng: np.random.Generator | None = None
@@ -47,8 +48,18 @@ class Experiment:
         self.fraction = fraction
         self.full = fraction >= 1.0
         self.rows = self.total_rows = None
+        # _sampled (rows in all, min_rows of the last exp.sample) is kept across looks
         self.recorded = {}
         self._rng = None
+
+    def rows_for(self, fraction: float) -> int | None:
+        """Rows ``exp.sample`` would keep at ``fraction``, as last called; None before a call."""
+        if self._sampled is None:
+            return None
+        from .sampling import sample_size
+
+        total, min_rows = self._sampled
+        return sample_size(total, fraction, min_rows)
 
     @property
     def rng(self) -> np.random.Generator:
@@ -75,6 +86,7 @@ class Experiment:
         sampled, self.rows, self.total_rows = subsample(
             arrays, self.fraction, self.seed, stratify=stratify, min_rows=min_rows
         )
+        self._sampled = (self.total_rows, min_rows)
         return sampled[0] if len(sampled) == 1 else sampled
 
     def record(self, **values: Any) -> None:

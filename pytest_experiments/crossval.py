@@ -27,8 +27,14 @@ DEFAULT_REPEATS = 5
 Splits = list[tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]]
 
 
-def make_splits(y: Any, X: Any, cv: Any, repeats: int, seed: int) -> Splits:
-    """Materialise the splits once, so paired comparisons use identical folds."""
+def make_splits(
+    y: Any, X: Any, cv: Any, repeats: int, seed: int, classifier: bool = True
+) -> Splits:
+    """Materialise the splits once, so paired comparisons use identical folds.
+
+    Folds are stratified for classifiers on class labels, as scikit-learn's ``check_cv`` does;
+    an integer-valued regression target is not a class label.
+    """
     from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold
     from sklearn.utils.multiclass import type_of_target
 
@@ -39,7 +45,7 @@ def make_splits(y: Any, X: Any, cv: Any, repeats: int, seed: int) -> Splits:
     if isinstance(cv, int):
         if repeats < 1:
             raise ValueError(f"repeats={repeats!r} must be at least 1")
-        stratified = type_of_target(y) in ("binary", "multiclass")
+        stratified = classifier and type_of_target(y) in ("binary", "multiclass")
         splitter_class = RepeatedStratifiedKFold if stratified else RepeatedKFold
         splitter = splitter_class(n_splits=cv, n_repeats=repeats, random_state=seed % 2**32)
         return [(train, test) for train, test in splitter.split(X, y)]
@@ -72,7 +78,9 @@ def score(
     level: float,
 ) -> Estimate:
     """A learner's cross-validated score with the corrected resampled t interval."""
-    splits = make_splits(y, X, cv, repeats, seed)
+    from sklearn.base import is_classifier
+
+    splits = make_splits(y, X, cv, repeats, seed, classifier=is_classifier(estimator))
     scores = split_scores(estimator, X, y, scoring, splits)
     return corrected_resampled_mean(
         scores, holdout_ratio(splits), level, trend="rises", label=_scoring_name(scoring)
@@ -92,7 +100,10 @@ def compare(
     level: float,
 ) -> Estimate:
     """The paired score difference a - b on identical splits, corrected resampled t."""
-    splits = make_splits(y, X, cv, repeats, seed)
+    from sklearn.base import is_classifier
+
+    classifier = is_classifier(estimator_a) and is_classifier(estimator_b)
+    splits = make_splits(y, X, cv, repeats, seed, classifier=classifier)
     differences = split_scores(estimator_a, X, y, scoring, splits) - split_scores(
         estimator_b, X, y, scoring, splits
     )

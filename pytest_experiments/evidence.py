@@ -35,6 +35,7 @@ class Judging:
     level: float = 0.95
     subsample: bool = False
     notes: list[str] = field(default_factory=list)
+    trend_blocked: bool = False
 
     def prepare(self, value: Any) -> Any:
         """The answer with every estimate at this judging's level."""
@@ -121,12 +122,17 @@ def compare(op: str, left: Any, right: Any, judging: Judging) -> Verdict | None:
     unopened = rule(a[2], a[3], b[2], b[3])
     estimate = left if isinstance(left, Estimate) else right
     if verdict is Verdict.INCONCLUSIVE and unopened is Verdict.INCONCLUSIVE:
+        remedy = (
+            "more data would narrow it (--sample auto or a larger --sample)"
+            if judging.subsample
+            else "all the data was used: the question needs more data or a less noisy method"
+        )
         judging.notes.append(
             f"{left} {op} {right} holds for only part of the {estimate.level * 100:.3g}% "
-            "interval; "
-            "more data would narrow it (--sample auto or a larger --sample)"
+            f"interval; {remedy}"
         )
     elif verdict is Verdict.INCONCLUSIVE:
+        judging.trend_blocked = True
         judging.notes.append(
             f"on a subsample the {estimate.label or 'score'} may still "
             f"{'rise' if estimate.trend == 'rises' else 'fall'} with more data (learning "

@@ -15,9 +15,10 @@ it as one line, never as a traceback.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from types import TracebackType
 from typing import Any
 
 #: The schema version this code writes and reads.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Seconds a writer waits for another process's transaction before giving up.
 BUSY_TIMEOUT = 30.0
@@ -92,10 +93,20 @@ def _create_v1(connection: sqlite3.Connection) -> None:
             connection.execute(statement)
 
 
+def _migrate_v1_to_v2(connection: sqlite3.Connection) -> None:
+    """Version 2: each result's input fingerprint (for ``--reuse``), and per run the number and
+    total time of the plain tests that ran beside the experiments (for runtime estimates)."""
+    connection.execute("ALTER TABLE results ADD COLUMN fingerprint TEXT")
+    connection.execute("CREATE INDEX results_fingerprint ON results (nodeid, fingerprint)")
+    connection.execute("ALTER TABLE runs ADD COLUMN tests INTEGER")
+    connection.execute("ALTER TABLE runs ADD COLUMN tests_seconds REAL")
+
+
 #: Migration steps: ``MIGRATIONS[i]`` turns a version ``i + 1`` journal into version ``i + 2``.
-#: Version 1 is the base (created by :func:`_create_v1`), so the list is empty until the schema
-#: changes. Each step runs inside the one transaction that also bumps ``schema_version``.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = []
+#: Version 1 is the base (created by :func:`_create_v1`); a new journal is created at version 1
+#: and taken through every step, so new and migrated journals have the same shape. Each step runs
+#: inside the one transaction that also bumps ``schema_version``.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_v1_to_v2]
 
 
 class JournalError(Exception):
@@ -135,6 +146,10 @@ class RunRow:
     host: str
     python: str
     packages: dict[str, str]
+    #: Plain (non-experiment) tests the run finished, and their seconds (all phases); None
+    #: while running, and for runs written before schema version 2.
+    tests: int | None = None
+    tests_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -231,11 +246,11 @@ class Journal:
                     self._db.executemany(
                         "INSERT INTO meta (key, value) VALUES (?, ?)",
                         [
-                            ("schema_version", str(SCHEMA_VERSION)),
+                            ("schema_version", "1"),
                             ("created_by", f"pytest-experiments {_package_version()}"),
                         ],
                     )
-                    return
+                    version = 1
                 for step in range(version, SCHEMA_VERSION):
                     MIGRATIONS[step - 1](self._db)
                 self._db.execute(
@@ -363,12 +378,20 @@ class Journal:
             row = self._db.execute("SELECT id FROM runs WHERE uid = ?", (uid,)).fetchone()
         return None if row is None else int(row[0])
 
-    def finish_run(self, run_id: int, exit_status: int) -> None:
-        """Mark the run finished now, with pytest's exit status."""
+    def finish_run(
+        self,
+        run_id: int,
+        exit_status: int,
+        tests: int | None = None,
+        tests_seconds: float | None = None,
+    ) -> None:
+        """Mark the run finished now, with pytest's exit status, and the number and total
+        seconds of the plain tests it ran (what runtime estimates add for them)."""
         with self._translated():
             self._db.execute(
-                "UPDATE runs SET finished = ?, exit_status = ? WHERE id = ?",
-                (time.time(), exit_status, run_id),
+                "UPDATE runs SET finished = ?, exit_status = ?, tests = ?, tests_seconds = ?"
+                " WHERE id = ?",
+                (time.time(), exit_status, tests, tests_seconds, run_id),
             )
 
     def add_result(self, run_id: int, result: dict[str, Any], worker: str) -> bool:
@@ -382,9 +405,9 @@ class Journal:
             cursor = self._db.execute(
                 "INSERT OR IGNORE INTO results (run_id, nodeid, question, expectation, status,"
                 " answer, answer_text, fraction, rows, total_rows, seed, record, duration,"
-                " error, worker, finished, data)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (run_id, *row[:13], worker, time.time(), row[13]),
+                " error, worker, finished, data, fingerprint)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (run_id, *row[:13], worker, time.time(), row[13], result.get("fingerprint")),
             )
         return cursor.rowcount == 1
 
@@ -436,6 +459,23 @@ class Journal:
             "WHERE nodeid = ? ORDER BY run_id DESC, id DESC LIMIT ?", (nodeid, limit)
         )
 
+    def latest_with_fingerprint(
+        self,
+        nodeid: str,
+        fingerprint: str,
+        statuses: Sequence[str],
+        before: float | None = None,
+    ) -> ResultRow | None:
+        """The newest result of ``nodeid`` whose inputs had ``fingerprint`` and whose status is
+        one of ``statuses`` (written before the Unix time ``before``, if given), or None."""
+        marks = ", ".join("?" for _ in statuses)
+        rows = self._results(
+            f"WHERE nodeid = ? AND fingerprint = ? AND status IN ({marks}) AND finished < ?"
+            " ORDER BY run_id DESC, id DESC LIMIT 1",
+            (nodeid, fingerprint, *statuses, math.inf if before is None else before),
+        )
+        return rows[0] if rows else None
+
     def latest_result(self, nodeid: str) -> ResultRow | None:
         """The experiment's result in the newest run that has one, or None."""
         rows = self.history(nodeid, limit=1)
@@ -451,7 +491,7 @@ class Journal:
 
 _RUN_COLUMNS = (
     "id, uid, started, finished, exit_status, command, mode, git_commit, git_branch, git_dirty,"
-    " host, python, packages"
+    " host, python, packages, tests, tests_seconds"
 )
 _RESULT_COLUMNS = (
     "id, run_id, nodeid, question, expectation, status, answer, answer_text, fraction, rows,"
@@ -489,7 +529,7 @@ def _result_columns(result: dict[str, Any]) -> tuple[Any, ...]:
 
 def _run_row(row: tuple[Any, ...]) -> RunRow:
     (id_, uid, started, finished, exit_status, command, mode, commit, branch, dirty) = row[:10]
-    host, python, packages = row[10:]
+    host, python, packages, tests, tests_seconds = row[10:]
     return RunRow(
         id=id_,
         uid=uid,
@@ -504,6 +544,8 @@ def _run_row(row: tuple[Any, ...]) -> RunRow:
         host=host,
         python=python,
         packages=json.loads(packages),
+        tests=tests,
+        tests_seconds=tests_seconds,
     )
 
 

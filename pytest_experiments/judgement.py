@@ -28,6 +28,8 @@ class Judgement:
     verdict: Verdict
     notes: list[str] = field(default_factory=list)
     p_value: float | None = None
+    #: Inconclusive only because the sample-aware rule held back a decisive verdict.
+    trend_blocked: bool = False
 
 
 def judge(
@@ -44,7 +46,12 @@ def judge(
     p_value = None
     if with_p_value and contains_estimate(answer):
         p_value = decisive_p_value(expectation, answer, subsample)
-    return Judgement(verdict=verdict, notes=judging.notes, p_value=p_value)
+    return Judgement(
+        verdict=verdict,
+        notes=judging.notes,
+        p_value=p_value,
+        trend_blocked=judging.trend_blocked and not verdict.decisive,
+    )
 
 
 def decisive_p_value(expectation: Expectation, answer: Any, subsample: bool) -> float:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from . import recording
+from . import downtime, recording
 from .answers import format_value, normalize_answer
 from .context import Experiment
 from .errors import DefinitionError, ExperimentError
@@ -28,7 +28,7 @@ from .markers import (
     stray_marker,
 )
 from .results import REPORT_ATTRIBUTE, ExperimentResult
-from .sequential import run_looks
+from .sequential import Sample, run_looks
 from .settings import (
     RunSettings,
     SamplePlan,
@@ -153,6 +153,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
     )
     recording.addoption(parser)
+    downtime.addoption(parser)
 
 
 # -- configuration ---------------------------------------------------------------------------
@@ -173,6 +174,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(ResultsReporter(config), "experiments-reporter")
         if config.option.xmlpath:
             config.pluginmanager.register(JUnitFailureType(config), "experiments-junitxml")
+    downtime.register(config)
     recording.register(config)
 
 
@@ -321,11 +323,14 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     assert state.spec is not None and state.context is not None
     expectation, context, result = state.spec.expectation, state.context, state.result
 
-    def run_at(fraction: float) -> Any:
+    def run_at(fraction: float) -> tuple[Any, Sample]:
         context.start_look(fraction)
-        return normalize_answer(function(**arguments))
+        answer = normalize_answer(function(**arguments))
+        return answer, Sample(context.rows, context.total_rows)
 
-    outcome = run_looks(run_at, expectation, state.plan.fractions, context.confidence)
+    outcome = run_looks(
+        run_at, expectation, state.plan.fractions, context.confidence, rows_at=context.rows_for
+    )
     answer = outcome.answer
     result.looks, result.fraction = outcome.looks, outcome.fraction
     if outcome.judgement is None:
@@ -469,9 +474,10 @@ class ResultsReporter:
         refuted_failures = 0
         for result, previous in downgraded:
             report = self.reports[result.nodeid]
-            if terminal is not None and report in terminal.stats.get(previous, []):
-                terminal.stats[previous].remove(report)
-                terminal.stats.setdefault("inconclusive", []).append(report)
+            tail = " (reused)" if result.reused_from is not None else ""  # --reuse's categories
+            if terminal is not None and report in terminal.stats.get(previous + tail, []):
+                terminal.stats[previous + tail].remove(report)
+                terminal.stats.setdefault("inconclusive" + tail, []).append(report)
             if previous == "refuted" and report.failed and not settings.fail_inconclusive:
                 refuted_failures += 1
         if refuted_failures:

@@ -302,6 +302,9 @@ class RunRecorder:
         #: Results written at session end because their first write failed.
         self.late = 0
         self.used = False
+        #: Plain tests reported, and their seconds over all phases (for runtime estimates).
+        self.tests: set[str] = set()
+        self.tests_seconds = 0.0
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         # xdist registers its controller session in pytest_configure (trylast), after ours.
@@ -325,6 +328,9 @@ class RunRecorder:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if not looks_like_experiment(report.nodeid):
+            self.tests.add(report.nodeid)
+            self.tests_seconds += report.duration
         started = getattr(report, STARTED_ATTRIBUTE, None)
         if started is not None:
             self.running[report.nodeid] = (started, time.time(), _worker_of(report))
@@ -387,7 +393,9 @@ class RunRecorder:
 
             for result in self.config.stash.get(corrected_key, []):
                 self.writer.journal().correct_result(run_id, result.to_json())
-            self.writer.journal().finish_run(run_id, int(session.exitstatus))
+            self.writer.journal().finish_run(
+                run_id, int(session.exitstatus), len(self.tests), self.tests_seconds
+            )
         except JournalError as error:
             self.errors.append(str(error))
 

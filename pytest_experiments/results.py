@@ -45,6 +45,10 @@ class ExperimentResult:
     level: float | None = None
     p_value: float | None = None
     note: str | None = None
+    #: Hash of the experiment's inputs (``reuse.fingerprint``); equal fingerprints, equal answer.
+    fingerprint: str | None = None
+    #: With ``--reuse``: the id of the run whose journaled answer this result repeats.
+    reused_from: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -99,6 +99,11 @@ def allocate(counts: npt.NDArray[np.int_], size: int) -> npt.NDArray[np.int_]:
 
 def take_rows(array: Any, indices: npt.NDArray[np.intp]) -> Any:
     """The given rows of ``array``, keeping its type."""
+    # numpy arrays without scikit-learn: importing it costs most of a second, which the first
+    # experiment of every process would otherwise pay inside its timed call (and which would
+    # then skew that experiment's runtime estimates).
+    if type(array) is np.ndarray:
+        return array[indices]
     from sklearn.utils import _safe_indexing
 
     if hasattr(array, "tocsr") and not hasattr(array, "indptr"):

@@ -129,8 +129,11 @@ seed_option = _option(parse_seed)
 confidence_option = _option(parse_confidence)
 correction_option = _option(parse_correction)
 
-#: ``--sample auto`` multiplies the fraction by this factor at each look.
-AUTO_GROWTH = 2.0
+#: ``--sample auto`` multiplies the fraction by this factor at each look; a look that would use
+#: at least AUTO_LAST of the data is replaced by the full-data look. Measured on the verdict
+#: benchmark (benchmarks/verdicts), x4 reached the same verdicts as x2 at less compute.
+AUTO_GROWTH = 4.0
+AUTO_LAST = 0.5
 
 
 @dataclass(frozen=True)
@@ -146,10 +149,10 @@ class SamplePlan:
 
 
 def auto_fractions(start: float) -> tuple[float, ...]:
-    """``start, 2*start, 4*start, ...`` below 1, then 1."""
+    """``start, 4*start, 16*start, ...`` below one half, then 1."""
     fractions = []
     fraction = start
-    while fraction < 1 - 1e-12:
+    while fraction < AUTO_LAST - 1e-12:
         fractions.append(fraction)
         fraction *= AUTO_GROWTH
     fractions.append(1.0)

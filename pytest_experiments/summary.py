@@ -70,4 +70,6 @@ def summary_line(result: ExperimentResult, width: int = 0) -> str:
         parts.append(f"answer {result.answer_text}")
     parts.append(result.sample_text())
     parts.append(f"{result.duration:.2f}s")
+    if result.reused_from is not None:
+        parts.append(f"reused from run {result.reused_from}")
     return "  ".join(part for part in parts if part)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pytest_experiments.journal import Journal, RunInfo, open_journal
+from pytest_experiments.journal import SCHEMA_VERSION, Journal, RunInfo, open_journal
 
 SCHEMA_DOC = Path(__file__).resolve().parent.parent / "docs" / "journal-schema.md"
 
@@ -72,7 +72,10 @@ class JournalBuilder:
             self.connection.executescript(schema_sql())
             self.connection.executemany(
                 "INSERT INTO meta (key, value) VALUES (?, ?)",
-                [("schema_version", "1"), ("created_by", "pytest-experiments 0.1.0")],
+                [
+                    ("schema_version", str(SCHEMA_VERSION)),
+                    ("created_by", "pytest-experiments 0.1.0"),
+                ],
             )
             self.connection.commit()
 

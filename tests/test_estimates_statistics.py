@@ -15,7 +15,7 @@ from pytest_experiments.crossval import holdout_ratio, make_splits, split_scores
 from pytest_experiments.estimates import corrected_resampled_mean, proportion, t_interval
 from pytest_experiments.expectations import parse_expectation
 from pytest_experiments.judgement import judge
-from pytest_experiments.sequential import run_looks
+from pytest_experiments.sequential import Sample, run_looks
 
 
 def test_wilson_interval_covers_the_true_proportion() -> None:
@@ -124,8 +124,9 @@ def test_sample_auto_holds_alpha_over_all_looks(split_alpha: bool) -> None:
     for _ in range(simulations):
         data = rng.normal(0.0, 1.0, size=400)
 
-        def run_at(fraction: float, data: np.ndarray = data) -> object:
-            return Experiment("null", fraction, 0).mean(data[: max(2, int(fraction * data.size))])
+        def run_at(fraction: float, data: np.ndarray = data) -> tuple[object, Sample]:
+            rows = max(2, int(fraction * data.size))
+            return Experiment("null", fraction, 0).mean(data[:rows]), Sample(rows, data.size)
 
         if split_alpha:
             outcome = run_looks(run_at, claim, fractions, 0.95, with_p_value=False)

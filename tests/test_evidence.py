@@ -204,8 +204,8 @@ def test_sample_auto_grows_until_decisive_and_says_where(pytester: pytest.Pytest
     )
     result.stdout.fnmatch_lines(
         [
-            "experiments: sample auto (from 5%, x2 per look), seed 0",
-            "CONFIRMED    test_estimates.py::exp_svc_digits *at * (*/1,797 rows), * looks*",
+            "experiments: sample auto (from 5%, x4 per look), seed 0",
+            "CONFIRMED    test_estimates.py::exp_svc_digits *answer accuracy=0.9* at *, ? looks*",
         ]
     )
     assert result.ret == 0

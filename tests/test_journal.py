@@ -94,7 +94,7 @@ def test_a_new_journal_has_exactly_the_documented_schema(tmp_path: Path) -> None
     db = sqlite3.connect(path)
     assert shape(db) == shape(documented)
     assert dict(db.execute("SELECT key, value FROM meta")) == {
-        "schema_version": "1",
+        "schema_version": "2",
         "created_by": "pytest-experiments 0.1.0",
     }
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -215,11 +215,11 @@ def test_an_older_journal_is_migrated_step_by_step(
     def add_notes(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE results ADD COLUMN notes TEXT")
 
-    monkeypatch.setattr(journal_module, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(journal_module, "MIGRATIONS", [add_notes])
+    monkeypatch.setattr(journal_module, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(journal_module, "MIGRATIONS", [*journal_module.MIGRATIONS, add_notes])
     open_journal(path).close()
     db = sqlite3.connect(path)
-    assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("2",)
+    assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("3",)
     assert "notes" in [row[1] for row in db.execute("PRAGMA table_info(results)")]
 
 
@@ -233,13 +233,75 @@ def test_a_failing_migration_leaves_the_journal_as_it_was(
         db.execute("ALTER TABLE results ADD COLUMN notes TEXT")
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(journal_module, "SCHEMA_VERSION", 2)
-    monkeypatch.setattr(journal_module, "MIGRATIONS", [half_done])
+    monkeypatch.setattr(journal_module, "SCHEMA_VERSION", 3)
+    monkeypatch.setattr(journal_module, "MIGRATIONS", [*journal_module.MIGRATIONS, half_done])
     with pytest.raises(JournalError, match="disk I/O error"):
         open_journal(path)
     db = sqlite3.connect(path)
-    assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("1",)
+    assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("2",)
     assert "notes" not in [row[1] for row in db.execute("PRAGMA table_info(results)")]
+
+
+V1_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, uid TEXT NOT NULL UNIQUE, started REAL NOT NULL,
+    finished REAL, exit_status INTEGER, command TEXT NOT NULL, mode TEXT NOT NULL,
+    git_commit TEXT, git_branch TEXT, git_dirty INTEGER, host TEXT NOT NULL,
+    python TEXT NOT NULL, packages TEXT NOT NULL
+);
+CREATE TABLE results (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, run_id INTEGER NOT NULL REFERENCES runs(id),
+    nodeid TEXT NOT NULL, question TEXT, expectation TEXT, status TEXT NOT NULL, answer TEXT,
+    answer_text TEXT, fraction REAL NOT NULL, rows INTEGER, total_rows INTEGER,
+    seed INTEGER NOT NULL, record TEXT NOT NULL, duration REAL NOT NULL, error TEXT,
+    worker TEXT, finished REAL NOT NULL, data TEXT NOT NULL, UNIQUE (run_id, nodeid)
+);
+CREATE INDEX results_nodeid ON results (nodeid, run_id);
+CREATE INDEX results_question ON results (question);
+INSERT INTO meta VALUES ('schema_version', '1'), ('created_by', 'pytest-experiments 0.1.0');
+INSERT INTO runs VALUES (1, 'u1', 1000.0, 1010.0, 0, 'pytest', '{}', NULL, NULL, NULL, 'box',
+    '3.11.7', '{}');
+INSERT INTO results VALUES (1, 1, 'test_s.py::exp_a', 'Q?', NULL, 'answered', '3', '3', 0.1,
+    10, 100, 7, '{}', 2.5, NULL, 'master', 1009.0,
+    '{"nodeid": "test_s.py::exp_a", "status": "answered", "fraction": 0.1, "seed": 7}');
+"""
+
+
+def test_a_version_1_journal_is_migrated_to_the_documented_schema_keeping_its_rows(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript(V1_SCHEMA)
+    old.close()
+    with open_journal(path) as journal:
+        (row,) = journal.history("test_s.py::exp_a")
+        assert (row.status, row.answer, row.duration) == ("answered", 3, 2.5)
+        (run,) = journal.runs()
+        assert (run.finished, run.tests, run.tests_seconds) == (1010.0, None, None)
+        # Old results have no fingerprint, so nothing written before v2 is ever reused.
+        assert journal.latest_with_fingerprint("test_s.py::exp_a", "", ["answered"]) is None
+    documented = sqlite3.connect(":memory:")
+    sql = re.search(r"```sql\n(.*?)```", SCHEMA_DOC.read_text(), re.S)
+    assert sql is not None
+    documented.executescript(sql.group(1))
+    assert shape(sqlite3.connect(path)) == shape(documented)
+
+
+def test_results_are_found_by_fingerprint_and_status(tmp_path: Path) -> None:
+    with open_journal(tmp_path / "j.sqlite") as journal:
+        for number, (status, fingerprint) in enumerate(
+            [("confirmed", "f1"), ("crashed", "f1"), ("refuted", "f2")], start=1
+        ):
+            run_id = journal.start_run(run_info(str(number) * 32))
+            journal.add_result(run_id, result(status=status, fingerprint=fingerprint), "gw0")
+            journal.finish_run(run_id, 0, tests=4, tests_seconds=0.5)
+        found = journal.latest_with_fingerprint("test_s.py::exp_a", "f1", ["confirmed", "refuted"])
+        assert found is not None and (found.run_id, found.status) == (1, "confirmed")
+        assert journal.latest_with_fingerprint("test_s.py::exp_a", "f1", ["crashed"]) is not None
+        assert journal.latest_with_fingerprint("test_s.py::exp_a", "f3", ["confirmed"]) is None
+        assert [(run.tests, run.tests_seconds) for run in journal.runs()] == [(4, 0.5)] * 3
 
 
 # -- provenance ------------------------------------------------------------------------------

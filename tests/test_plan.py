@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sqlite3
 
 import pytest
@@ -9,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pytest_experiments.journal import RunInfo, open_journal
-from pytest_experiments.plan import (
+from pytest_experiments.runtime import (
     Point,
     estimate_duration,
     expected_rows,
@@ -39,20 +40,27 @@ def test_rows_never_fall_below_the_floor_the_history_shows() -> None:
     assert expected_rows(0.5, points) == 500
 
 
-def test_several_sizes_fit_a_line_with_a_fixed_cost() -> None:
+def test_several_sizes_fit_a_power_law_of_the_rows() -> None:
     points = [
         Point(0.2, 200, 1000, 5.0),
         Point(0.1, 100, 1000, 3.2),
-        Point(0.1, 100, 1000, 2.8),  # one size's durations are averaged
+        Point(0.1, 100, 1000, 2.8),  # one size's durations are averaged: 3.0
     ]
-    assert estimate_duration(0.5, points) == pytest.approx(11.0)
-    assert estimate_duration(1.0, points) == pytest.approx(21.0)
+    exponent = math.log(5.0 / 3.0) / math.log(2)
+    assert estimate_duration(0.5, points) == pytest.approx(3.0 * 5**exponent)
+    assert estimate_duration(1.0, points) == pytest.approx(3.0 * 10**exponent)
+
+
+def test_a_quadratic_cost_is_extrapolated_as_quadratic() -> None:
+    points = [Point(0.1, 100, 1000, 1.0), Point(0.2, 200, 1000, 4.0), Point(0.4, 400, 1000, 16.0)]
+    assert estimate_duration(1.0, points) == pytest.approx(100.0)
 
 
 def test_durations_that_do_not_grow_give_a_constant() -> None:
     points = [Point(0.2, 200, 1000, 3.0), Point(0.1, 100, 1000, 5.0)]
-    assert estimate_duration(0.15, points) == pytest.approx(4.0)
-    assert estimate_duration(1.0, points) == pytest.approx(4.0)
+    # The exponent is kept at 0: the geometric mean of the two durations, at any size.
+    assert estimate_duration(0.15, points) == pytest.approx(math.sqrt(15.0))
+    assert estimate_duration(1.0, points) == pytest.approx(math.sqrt(15.0))
 
 
 def test_experiments_that_do_not_sample_scale_by_fraction() -> None:
@@ -170,6 +178,11 @@ def lab(pytester: pytest.Pytester) -> pytest.Pytester:
         third = journal.start_run(run_info("3" * 32, 1_763_802_000.0))
         journal.add_result(third, result("exp_depth", 0.2, 200, 5.0, answer_text="3"), "gw0")
         journal.add_crash(third, result("exp_accuracy", 0.5, 500, 0.0), "worker died", "gw1", 1.0)
+    # The write API stamps "now" as the end; these runs took 10 s each.
+    db = sqlite3.connect(pytester.path / ".experiments" / "journal.sqlite")
+    with db:
+        db.execute("UPDATE runs SET finished = started + 10 WHERE finished IS NOT NULL")
+    db.close()
     return pytester
 
 
@@ -200,13 +213,23 @@ def test_the_plan_lists_every_experiment_with_its_last_answer_and_cost(
             "    question:  Which depth is best?",
             "    expected:  (no expectation: the answer is recorded)",
             "    last:      answered, answer 3 at 20% (run 3, 2025-11-*)",
-            "    time:      last 5.00s at 20%; about 11.0s at 50%",
+            # (100 rows, 3.0s) and (200 rows, 5.0s): 3.0 * 5 ** log2(5/3)
+            "    time:      last 5.00s at 20%; about 9.82s at 50%",
             "test_study.py::exp_new",
             "    question:  Is it new?",
+            "    expected:  (no expectation: the answer is recorded)",
             "    last:      never run",
-            "    time:      unknown at 10%",
+            "    time:      unknown at 10% (guess 5.91s: median of 2 experiments in test_study.py)",
             "*-----*",
-            "3 experiments at sample 10% (default*), seed 0: about 13.0s + 1 unknown (in one *",
+            "3 experiments at sample 10% (default*), seed 0: about 11.8s of experiment time "
+            "+ 1 never timed (guessed 5.91s)",
+            "wall-clock in one process: about 17.7s",
+            # Run 1 (one process, 10 s) spent 12.2 s in experiments: no overhead left.
+            "    start-up and fixtures: about 0.00s (median of 1 past run)",
+            "    1 plain test: time unknown (never journaled; not counted)",
+            "    1 experiment never timed: guessed 5.91s in all",
+            # exp_depth in run 2: estimated 3.2s from run 1, took 2.8s.
+            "past estimates: experiments within 14% (median of 1)",
             "*= no tests ran in *",
         ]
     )
@@ -219,8 +242,10 @@ def test_the_plan_estimates_for_the_sample_asked_for(lab: pytest.Pytester) -> No
     result.stdout.fnmatch_lines(
         [
             "    time:      last 1.00s at 50%; about 10.0s at 50%",
-            "    time:      last 5.00s at 20%; about 11.0s at 50%",
-            "3 experiments at sample 50%*: about 21.0s + 1 unknown (in one process)",
+            "    time:      last 5.00s at 20%; about 9.82s at 50%",
+            "    time:      unknown at 50% (guess 9.91s: median of 2 experiments in *",
+            "3 experiments at sample 50%*: about 19.8s of experiment time + 1 never timed "
+            "(guessed 9.91s)",
         ]
     )
 
@@ -231,8 +256,14 @@ def test_the_plan_under_xdist_starts_no_workers(lab: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(
         [
             "    time:      last 1.00s at 50%; about 20.0s at 100%",
-            "    time:      last 5.00s at 20%; about 21.0s at 100%",
-            "3 experiments at full data*: about 41.0s + 1 unknown (in one process)",
+            "    time:      last 5.00s at 20%; about 16.4s at 100%",
+            "    time:      unknown at 100% (guess 18.2s: median of 2 experiments in *",
+            "3 experiments at full data*: about 36.4s of experiment time + 1 never timed "
+            "(guessed 18.2s)",
+            # 20s on one worker, 18.2s + 16.4s on the other, after the 7.2s that run 2 (on two
+            # workers, 10 s for 2.8 s of experiments on its busiest) spent outside experiments.
+            "wall-clock on 2 workers, longest first: about 41.8s",
+            "    start-up and fixtures: about 7.20s (median of 1 past run)",
         ]
     )
     output = result.stdout.str()
@@ -252,7 +283,10 @@ def test_a_plan_without_a_journal_knows_no_times_and_creates_none(
             "test_study.py::exp_accuracy",
             "*last:      never run",
             "test_study.py::exp_new",
-            "2 experiments at sample 10%*: time unknown (never run)",
+            "2 experiments at sample 10%*: time unknown (never run; guessed 20.0s)",
+            "wall-clock in one process: about 20.0s",
+            "    start-up and fixtures: unknown until a run finishes (not counted)",
+            "    2 experiments never timed: guessed 20.0s in all",
         ]
     )
     assert "exp_depth" not in result.stdout.str()
@@ -280,11 +314,17 @@ def test_an_auto_sample_shows_its_first_look_and_its_worst_case(lab: pytest.Pyte
     result = lab.runpytest("--exp-plan", "--sample", "auto")
     result.stdout.fnmatch_lines(
         [
-            # 10%, 20%, 40%, 80%, 100% of 1,000 rows at 2s per 100 rows
-            "    time:      last 1.00s at 50%; about 2.00s at 10% (auto: up to 50.0s if it grows "
+            # 10%, 40% (x4 per look), then 100% of 1,000 rows at 2s per 100 rows
+            "    time:      last 1.00s at 50%; about 2.00s at 10% (auto: up to 30.0s if it grows "
             "to 100%)",
-            # the @sample(0.5) marker is where auto starts: 50% then 100%
-            "    time:      last 5.00s at 20%; about 11.0s at 50% (auto: up to 32.0s if it grows "
+            # the @sample(0.5) marker is where auto starts, past the last partial look: 100%
+            "    time:      last 5.00s at 20%; about 16.4s at 100% (auto: up to 16.4s if it grows "
             "to 100%)",
+            # the guess for a never-run experiment is for all its looks, like the budget's
+            "    time:      unknown at 10% (auto: guess up to 23.2s: median of 2 experiments in "
+            "test_study.py)",
+            "*-----*",
+            "3 experiments at sample auto*: about 18.4s of experiment time (auto: up to 46.4s)"
+            " + 1 never timed (guessed 23.2s)",
         ]
     )

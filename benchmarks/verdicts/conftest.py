@@ -13,14 +13,16 @@ claim independently of any run:
 
 When the environment variable ``BENCH_RESULTS`` names a file, the controller (the only process
 without xdist, never an xdist worker) appends one JSON line per experiment: its node id, the
-``report.experiment`` dict the plugin attaches, and the truth. The truth travels from the worker
-that collected the item to the controller in ``report.user_properties``.
+``report.experiment`` dict the plugin attaches, the truth, and the CPU time of the experiment's
+call. Truth and CPU time travel from the worker to the controller in ``report.user_properties``.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import time
+from collections.abc import Generator
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ import pytest
 
 KINDS = ("effect", "threshold", "null")
 TRUTH_PROPERTY = "bench_truth"
+CPU_PROPERTY = "bench_cpu_seconds"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -59,6 +62,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.user_properties.append((TRUTH_PROPERTY, truth))
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    # CPU time of the experiment's process (every --sample auto look included): unlike the
+    # wall-clock duration it does not grow when other jobs share the machine. With one BLAS
+    # thread per process it is the compute the experiment used.
+    started = time.process_time()
+    try:
+        return (yield)
+    finally:
+        item.user_properties.append((CPU_PROPERTY, time.process_time() - started))
+
+
 class ResultsFile:
     """Appends each experiment's result and truth to a JSON-lines file (controller only)."""
 
@@ -69,7 +84,13 @@ class ResultsFile:
         data = getattr(report, "experiment", None)
         if data is None:
             return
-        truth = dict(report.user_properties).get(TRUTH_PROPERTY)
-        line = {"nodeid": report.nodeid, "when": report.when, "result": data, "truth": truth}
+        properties = dict(report.user_properties)
+        line = {
+            "nodeid": report.nodeid,
+            "when": report.when,
+            "result": data,
+            "truth": properties.get(TRUTH_PROPERTY),
+            "cpu_seconds": properties.get(CPU_PROPERTY),
+        }
         with self.path.open("a", encoding="utf-8") as stream:
             stream.write(json.dumps(line) + "\n")

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from benchdata import (
+    friedman,
     imbalanced,
     interaction,
     moons,
@@ -19,7 +20,7 @@ from benchdata import (
     sparse_regression,
     weak_feature,
 )
-from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.linear_model import Lasso, LinearRegression, LogisticRegression, Ridge
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.pipeline import make_pipeline
@@ -44,6 +45,14 @@ def exp_boosting_beats_logreg(exp: Experiment) -> Estimate:
     X, y = exp.sample(*nonlinear_classes(), stratify=True)
     boosting = HistGradientBoostingClassifier(max_iter=50, random_state=0)
     return exp.compare(boosting, LogisticRegression(), X, y)
+
+
+@pytest.mark.question("Does gradient boosting reach 92% accuracy on clustered classes?")
+@pytest.mark.expect(">= 0.92")
+@pytest.mark.truth("threshold", holds=False, why="0.896 +- 0.009")
+def exp_boosting_reaches_092(exp: Experiment) -> Estimate:
+    X, y = exp.sample(*nonlinear_classes(), stratify=True)
+    return exp.score(HistGradientBoostingClassifier(max_iter=50, random_state=0), X, y)
 
 
 @pytest.mark.question("Does k-NN beat logistic regression on clustered classes?")
@@ -85,6 +94,31 @@ def exp_knn_reaches_080(exp: Experiment) -> Estimate:
 def exp_svc_reaches_090_on_moons(exp: Experiment) -> Estimate:
     X, y = exp.sample(*moons(), stratify=True)
     return exp.score(SVC(), X, y)
+
+
+@pytest.mark.question("Does C=10 beat the default C=1 for an RBF SVC on noisy moons?")
+@pytest.mark.expect("> 0")
+@pytest.mark.truth("effect", holds=None, why="-0.0002 +- 0.002 on all data: no effect to speak of")
+def exp_larger_c_helps_svc_on_moons(exp: Experiment) -> Estimate:
+    X, y = exp.sample(*moons(), stratify=True)
+    return exp.compare(SVC(C=10), SVC(), X, y)
+
+
+@pytest.mark.question("Does gradient boosting beat linear regression on Friedman #1?")
+@pytest.mark.expect("> 0")
+@pytest.mark.truth("effect", holds=True, why="R^2 0.843 against 0.643")
+def exp_boosting_beats_linear_on_friedman(exp: Experiment) -> Estimate:
+    X, y = exp.sample(*friedman())
+    boosting = HistGradientBoostingRegressor(random_state=0)
+    return exp.compare(boosting, LinearRegression(), X, y)
+
+
+@pytest.mark.question("Does gradient boosting explain 80% of the variance of Friedman #1?")
+@pytest.mark.expect(">= 0.8")
+@pytest.mark.truth("threshold", holds=True, why="R^2 0.843 +- 0.005")
+def exp_boosting_explains_080_on_friedman(exp: Experiment) -> Estimate:
+    X, y = exp.sample(*friedman())
+    return exp.score(HistGradientBoostingRegressor(random_state=0), X, y)
 
 
 @pytest.mark.question("Does the eighth feature lower logistic regression's log-loss?")

@@ -6,7 +6,7 @@ Run from anywhere with the project's interpreter::
     python benchmarks/verdicts/run.py --seeds 0        # one seed, for a quick look
     python benchmarks/verdicts/run.py --reuse RAW.json # print the table of an earlier run again
 
-It runs the experiments in this directory (``exp_*.py``; about 40 experiments, the null ones
+It runs the experiments in this directory (``exp_*.py``; 48 experiments, the null ones
 over many replicate data sets) once per mode and base seed, each run a fresh
 ``python -m pytest -n 2 --no-journal --seed S`` subprocess with one BLAS thread per process:
 
@@ -99,6 +99,8 @@ class Record:
     expectation: str | None = None
     level: float | None = None
     answer: Any = None  # the answer as JSON: estimates as dicts with value, low, high, stats
+    error: str | None = None  # why an experiment failed (status failed or error)
+    cpu_seconds: float | None = None  # CPU time of the call (all looks), from conftest.py
 
     @property
     def experiment(self) -> str:
@@ -158,6 +160,8 @@ def record_from_line(mode: str, seed: int, line: dict[str, Any]) -> Record:
         expectation=result.get("expectation"),
         level=result.get("level"),
         answer=result.get("answer"),
+        error=result.get("error"),
+        cpu_seconds=line.get("cpu_seconds"),
     )
 
 
@@ -292,6 +296,8 @@ class ModeFigures:
     inconclusive: int = 0
     decisive_reference: int = 0
     decisive_agreements: int = 0
+    decisive_reference_real: int = 0  # the same, leaving out the null experiments
+    decisive_agreements_real: int = 0
     null_verdicts: int = 0
     false_alarms: int = 0
     known_truth: int = 0
@@ -301,25 +307,32 @@ class ModeFigures:
     slow_seconds: float = 0.0
     slow_reference_seconds: float = 0.0
     slow_experiments: int = 0
+    cpu: float = 0.0
+    reference_cpu: float = 0.0
+    slow_cpu: float = 0.0
+    slow_reference_cpu: float = 0.0
+    slow_cpu_experiments: int = 0
 
 
 def reference_table(records: Iterable[Record]) -> dict[tuple[int, str], Record]:
     return {(r.seed, r.nodeid): r for r in records if r.mode == "full"}
 
 
-def slow_nodeids(records: Iterable[Record]) -> set[str]:
-    """Node ids whose full run takes >= SLOW_SECONDS (median over seeds)."""
+def slow_nodeids(records: Iterable[Record], cpu: bool = False) -> set[str]:
+    """Node ids whose full run takes >= SLOW_SECONDS (median over seeds) of wall-clock
+    duration, or of CPU time with ``cpu``."""
     durations: dict[str, list[float]] = defaultdict(list)
     for record in records:
         if record.mode == "full":
-            durations[record.nodeid].append(record.duration)
+            durations[record.nodeid].append((record.cpu_seconds or 0.0) if cpu else record.duration)
     return {node for node, times in durations.items() if statistics.median(times) >= SLOW_SECONDS}
 
 
 def figures(bench: Benchmark, mode: str) -> ModeFigures:
     reference = reference_table(bench.records)
     slow = slow_nodeids(bench.records)
-    result = ModeFigures(mode, slow_experiments=len(slow))
+    slow_cpu = slow_nodeids(bench.records, cpu=True)
+    result = ModeFigures(mode, slow_experiments=len(slow), slow_cpu_experiments=len(slow_cpu))
     for record in bench.records:
         if record.mode != mode:
             continue
@@ -334,6 +347,9 @@ def figures(bench: Benchmark, mode: str) -> ModeFigures:
         if full.decisive:
             result.decisive_reference += 1
             result.decisive_agreements += record.status == full.status
+            if record.kind != "null":
+                result.decisive_reference_real += 1
+                result.decisive_agreements_real += record.status == full.status
         if record.kind == "null":
             result.null_verdicts += 1
             result.false_alarms += record.false_alarm
@@ -345,6 +361,11 @@ def figures(bench: Benchmark, mode: str) -> ModeFigures:
         if record.nodeid in slow:
             result.slow_seconds += record.duration
             result.slow_reference_seconds += full.duration
+        result.cpu += record.cpu_seconds or 0.0
+        result.reference_cpu += full.cpu_seconds or 0.0
+        if record.nodeid in slow_cpu:
+            result.slow_cpu += record.cpu_seconds or 0.0
+            result.slow_reference_cpu += full.cpu_seconds or 0.0
     return result
 
 
@@ -356,6 +377,7 @@ def table(bench: Benchmark) -> str:
     """The benchmark's one table: a row per figure, a column per mode, and the goal."""
     columns = [figures(bench, mode) for mode in bench.modes]
     slow_count = columns[0].slow_experiments if columns else 0
+    slow_cpu_count = columns[0].slow_cpu_experiments if columns else 0
 
     def fa_interval(f: ModeFigures) -> str:
         low, high = wilson(f.false_alarms, f.null_verdicts)
@@ -363,6 +385,7 @@ def table(bench: Benchmark) -> str:
 
     rows: list[tuple[str, list[str], str]] = [
         ("verdicts (experiment x seed)", [str(f.verdicts) for f in columns], ""),
+        ("no verdict (failed, error, skipped)", [str(f.not_verdicts) for f in columns], "0"),
         (
             "agreement with --full (same seed)",
             [percent(f.agreements, f.verdicts) for f in columns],
@@ -375,6 +398,15 @@ def table(bench: Benchmark) -> str:
                 for f in columns
             ],
             f"auto >= {AUTO_AGREEMENT_GOAL:.0%}",
+        ),
+        (
+            "  ... the same without null experiments",
+            [
+                f"{percent(f.decisive_agreements_real, f.decisive_reference_real)} of "
+                f"{f.decisive_reference_real}"
+                for f in columns
+            ],
+            "",
         ),
         (
             "contradictions (decisive, opposite)",
@@ -401,18 +433,28 @@ def table(bench: Benchmark) -> str:
             "",
         ),
         (
-            "compute vs --full, all experiments",
+            "compute vs --full (durations), all",
             [percent(f.seconds, f.reference_seconds, 0) for f in columns],
             "",
         ),
         (
-            f"compute vs --full, full >= 1 s ({slow_count})",
+            f"  ... full takes >= 1 s ({slow_count} exps)",
             [percent(f.slow_seconds, f.slow_reference_seconds, 0) for f in columns],
             f"auto <= {AUTO_COMPUTE_GOAL:.0%}",
         ),
         (
-            "compute, seconds (sum of durations)",
-            [f"{f.seconds:.0f}" for f in columns],
+            "compute vs --full (CPU time), all",
+            [percent(f.cpu, f.reference_cpu, 0) for f in columns],
+            "",
+        ),
+        (
+            f"  ... full takes >= 1 s CPU ({slow_cpu_count} exps)",
+            [percent(f.slow_cpu, f.slow_reference_cpu, 0) for f in columns],
+            f"auto <= {AUTO_COMPUTE_GOAL:.0%}",
+        ),
+        (
+            "seconds: durations / CPU time",
+            [f"{f.seconds:.0f} / {f.cpu:.0f}" for f in columns],
             "",
         ),
     ]
@@ -454,11 +496,26 @@ def goal_lines(bench: Benchmark) -> list[str]:
                 f"{verdict(agreement >= AUTO_AGREEMENT_GOAL)} auto agrees on {agreement:.1%} of "
                 f"decisive full-data verdicts >= {AUTO_AGREEMENT_GOAL:.0%}"
             )
+            real = (
+                f.decisive_agreements_real / f.decisive_reference_real
+                if f.decisive_reference_real
+                else 0
+            )
+            lines.append(
+                f"{verdict(real >= AUTO_AGREEMENT_GOAL)} ... leaving out the null experiments "
+                f"(whose decisive full-data verdicts are chance): {real:.1%}"
+            )
             cost = f.slow_seconds / f.slow_reference_seconds if f.slow_reference_seconds else 0
             lines.append(
                 f"{verdict(cost <= AUTO_COMPUTE_GOAL)} auto compute on experiments taking >= 1 s: "
-                f"{cost:.0%} of --full <= {AUTO_COMPUTE_GOAL:.0%}"
+                f"{cost:.0%} of --full <= {AUTO_COMPUTE_GOAL:.0%} (durations)"
             )
+            cost = f.slow_cpu / f.slow_reference_cpu if f.slow_reference_cpu else 0
+            if f.slow_reference_cpu:
+                lines.append(
+                    f"{verdict(cost <= AUTO_COMPUTE_GOAL)} auto compute on experiments taking "
+                    f">= 1 s: {cost:.0%} of --full <= {AUTO_COMPUTE_GOAL:.0%} (CPU time)"
+                )
     return lines
 
 
@@ -501,6 +558,13 @@ def details(bench: Benchmark) -> list[str]:
             if alarms[name]
         )
         lines.append(f"false alarms at {mode} by experiment: {shown or 'none'}")
+    failed = [r for r in bench.records if r.status not in VERDICTS]
+    lines.append(f"experiments without a verdict: {len(failed)}")
+    for record in failed:
+        lines.append(
+            f"  {record.mode} seed {record.seed} {record.nodeid}: {record.status} "
+            f"{record.error or ''}"
+        )
     wrong = [r for r in bench.records if r.kind != "null" and r.false_alarm]
     lines.append(f"decisive verdicts against the known truth (effect/threshold): {len(wrong)}")
     for record in wrong:
@@ -510,23 +574,27 @@ def details(bench: Benchmark) -> list[str]:
         )
     if "auto" in bench.modes:
         lines.append(
-            "auto on the experiments taking >= 1 s (all seeds): verdicts (auto / full), "
-            "stopping fractions, compute vs --full"
+            "auto on the experiments taking >= 1 s (durations or CPU), all seeds: verdicts "
+            "(auto/full), stopping fractions, compute vs --full (durations; CPU time)"
         )
         by_node: dict[str, list[tuple[Record, Record]]] = defaultdict(list)
+        slow_any = slow | slow_nodeids(bench.records, cpu=True)
         for record in bench.records:
             matched = reference.get((record.seed, record.nodeid))
-            if record.mode == "auto" and record.nodeid in slow and matched is not None:
+            if record.mode == "auto" and record.nodeid in slow_any and matched is not None:
                 by_node[record.nodeid].append((record, matched))
         for node in sorted(by_node, key=lambda n: -sum(f.duration for _, f in by_node[n])):
             pairs = by_node[node]
             auto_cost = sum(a.duration for a, _ in pairs)
             full_cost = sum(f.duration for _, f in pairs)
+            auto_cpu = sum(a.cpu_seconds or 0.0 for a, _ in pairs)
+            full_cpu = sum(f.cpu_seconds or 0.0 for _, f in pairs)
             verdicts = " ".join(f"{a.status[:4]}/{f.status[:4]}" for a, f in pairs)
             stops = " ".join(f"{a.fraction:.3g}" for a, _ in pairs)
             lines.append(
-                f"  {node}: {verdicts}; stopped at {stops}; {auto_cost:.1f} s vs "
-                f"{full_cost:.1f} s ({percent(auto_cost, full_cost, 0)})"
+                f"  {node.split('::')[-1]}: {verdicts}; stopped at {stops}; "
+                f"{auto_cost:.1f} s vs {full_cost:.1f} s ({percent(auto_cost, full_cost, 0)}), "
+                f"CPU {percent(auto_cpu, full_cpu, 0)}"
             )
     return lines
 

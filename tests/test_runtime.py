@@ -1,0 +1,202 @@
+"""The runtime model: what an experiment and a batch should take, and how good that was."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from downtime_fixtures import T0, PastRun, Timed, timed_history
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pytest_experiments.journal import open_journal
+from pytest_experiments.runtime import (
+    DEFAULT_GUESS,
+    History,
+    Point,
+    accuracy_line,
+    guess,
+    in_order,
+    load_history,
+    longest_first,
+    past_accuracy,
+    plan_estimate,
+    points_from,
+    run_overhead,
+    seconds_per_test,
+    spread,
+    typical_overhead,
+    wall_clock,
+)
+
+# -- one experiment ----------------------------------------------------------------------------
+
+
+def test_failures_and_reused_results_do_not_time_an_experiment(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    timed_history(
+        path,
+        [
+            PastRun([Timed("t.py::exp_a", 2.0)]),
+            PastRun([Timed("t.py::exp_a", 0.1, status="failed")]),
+            PastRun([Timed("t.py::exp_a", 0.2, status="crashed")]),
+        ],
+    )
+    with open_journal(path) as journal:
+        rows = journal.history("t.py::exp_a")
+    # A reused answer costs next to nothing: its duration says nothing about the experiment.
+    reused = dataclasses.replace(rows[0], data={"reused_from": 1})
+    assert [point.duration for point in points_from([reused, *rows])] == [2.0]
+
+
+def test_auto_estimates_its_first_look_and_all_of_them() -> None:
+    points = [Point(0.1, 100, 1000, 1.0)]
+    assert plan_estimate((0.1,), points) == (1.0, 1.0)
+    first, whole = plan_estimate((0.25, 0.5, 1.0), points)
+    assert first == pytest.approx(2.5)
+    assert whole == pytest.approx(2.5 + 5.0 + 10.0)
+    assert plan_estimate((0.1, 1.0), []) == (None, None)
+
+
+def test_a_never_timed_experiment_is_guessed_from_the_most_similar_ones() -> None:
+    known = {
+        "a.py::exp_grid[1]": 4.0,
+        "a.py::exp_grid[2]": 8.0,
+        "a.py::exp_other": 100.0,
+        "b.py::exp_far": 1.0,
+    }
+    assert guess("a.py::exp_grid[3]", known) == (
+        6.0,
+        "median of 2 other parameter sets of exp_grid[...]",
+    )
+    assert guess("a.py::exp_new", known) == (8.0, "median of 3 experiments in a.py")
+    assert guess("c.py::exp_new", known) == (6.0, "median of 4 experiments in this batch")
+    assert guess("c.py::exp_new", {}) == (
+        DEFAULT_GUESS,
+        "default: nothing comparable was ever timed",
+    )
+
+
+# -- a batch on N workers ------------------------------------------------------------------------
+
+
+def test_longest_first_hands_each_experiment_to_the_first_free_worker() -> None:
+    assert longest_first([1, 8, 2, 3, 6], 2) == [10.0, 10.0]  # 8+2 | 6+3+1
+    assert longest_first([5, 1], 3) == [5.0, 1.0, 0.0]
+    assert longest_first([], 2) == [0.0, 0.0]
+    # In collection order the long one starts last, after two short ones on its worker.
+    assert in_order([1, 1, 1, 1, 8], 2) == 10.0
+    assert in_order([8, 1, 1, 1, 1], 2) == 8.0
+
+
+def test_small_tests_fill_the_gaps_before_they_lengthen_the_batch() -> None:
+    assert spread([5.0, 1.0], 3.0) == 5.0  # they fit beside the long experiment
+    assert spread([5.0, 1.0], 6.0) == 6.0  # 4 s fill the gap, 2 s split over both
+    assert spread([2.0, 2.0], 0.0) == 2.0
+    assert spread([], 3.0) == 0.0
+    assert wall_clock([4.0, 1.0], 2, tests=1.0, overhead=2.5) == 6.5
+
+
+@given(
+    st.lists(st.floats(0, 1e4, allow_nan=False), max_size=30),
+    st.integers(1, 8),
+    st.floats(0, 1e4, allow_nan=False),
+)
+def test_the_batch_estimate_respects_the_obvious_bounds(
+    costs: list[float], workers: int, tests: float
+) -> None:
+    loads = longest_first(costs, workers)
+    assert len(loads) == workers
+    assert sum(loads) == pytest.approx(sum(costs))
+    biggest = max(costs, default=0.0)
+    # Never shorter than the longest experiment or a perfect split; longest first is within
+    # one experiment of the perfect split.
+    assert max(loads) >= max(biggest, sum(costs) / workers) - 1e-6
+    assert max(loads) <= sum(costs) / workers + biggest + 1e-6
+    wall = wall_clock(costs, workers, tests=tests)
+    assert wall >= max(max(loads), (sum(costs) + tests) / workers) - 1e-6
+    assert wall <= max(loads) + tests + 1e-6
+
+
+# -- what the journal knew -----------------------------------------------------------------------
+
+
+def test_rows_written_after_the_run_started_are_not_known(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    timed_history(
+        path,
+        [PastRun([Timed("t.py::exp_a", 2.0)]), PastRun([Timed("t.py::exp_a", 9.0)])],
+    )
+    with open_journal(path) as journal:
+        everything = load_history(journal, ["t.py::exp_a"])
+        before_second = load_history(journal, ["t.py::exp_a"], before=T0 + 86_400.0)
+    assert [point.duration for point in everything.points("t.py::exp_a")] == [9.0, 2.0]
+    assert [point.duration for point in before_second.points("t.py::exp_a")] == [2.0]
+    assert [run.id for run in before_second.runs] == [1]
+
+
+def test_overhead_is_what_a_run_took_beyond_its_busiest_worker(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    timed_history(
+        path,
+        [
+            # One process: 3 s of experiments, 1 s of plain tests, 6 s in all.
+            PastRun([Timed("t.py::exp_a", 3.0)], wall=6.0, tests=10, tests_seconds=1.0),
+            # Two workers, 3 s and 2 s busy, 2 s of tests spread: 3.5 s, in 10 s.
+            PastRun(
+                [Timed("t.py::exp_a", 3.0, worker="gw0"), Timed("t.py::exp_b", 2.0, worker="gw1")],
+                wall=10.0,
+                tests=20,
+                tests_seconds=2.0,
+            ),
+        ],
+    )
+    with open_journal(path) as journal:
+        history = load_history(journal, [])
+    (two, one) = history.runs
+    assert run_overhead(one, history.run_results[one.id]) == pytest.approx(2.0)
+    assert run_overhead(two, history.run_results[two.id]) == pytest.approx(6.5)
+    assert typical_overhead(history, 1) == (pytest.approx(2.0), 1)
+    assert typical_overhead(history, 2) == (pytest.approx(6.5), 1)
+    assert typical_overhead(history, 8) == (pytest.approx(4.25), 2)  # none on 8: all runs
+    assert seconds_per_test(history) == pytest.approx(0.1)  # the newest run: 2 s / 20
+    assert typical_overhead(History(), 2) is None
+    assert seconds_per_test(History()) is None
+
+
+# -- how good past estimates were ----------------------------------------------------------------
+
+
+def test_past_estimates_are_checked_against_what_each_run_took(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    timed_history(
+        path,
+        [
+            PastRun([Timed("t.py::exp_a", 2.0)], wall=2.5),
+            PastRun([Timed("t.py::exp_a", 2.0)], wall=2.5),  # estimated 2.0 + 0.5: exact
+            PastRun([Timed("t.py::exp_a", 3.0)], wall=3.5),  # estimated 2.0 + 0.5 for 3.5
+            PastRun([Timed("t.py::exp_a", 0.05)], wall=0.5),  # too short to judge an estimate
+        ],
+    )
+    with open_journal(path) as journal:
+        accuracy = past_accuracy(journal)
+    # Experiments: 0 % and 33 %; runs: 0 %, 29 %, and the last at 2.83 s for 0.5 s (467 %).
+    assert accuracy.experiments == 2
+    assert accuracy.experiment_error == pytest.approx((0 + 1 / 3) / 2)
+    assert accuracy.runs == 3
+    assert accuracy.run_error == pytest.approx(1 / 3.5)
+    assert accuracy_line(accuracy) == (
+        "past estimates: experiments within 17% (median of 2), whole runs within 29% (median of 3)"
+    )
+
+
+def test_without_earlier_history_there_is_nothing_to_check(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite"
+    timed_history(path, [PastRun([Timed("t.py::exp_a", 2.0)])])
+    with open_journal(path) as journal:
+        accuracy = past_accuracy(journal)
+    assert (accuracy.experiments, accuracy.runs) == (0, 0)
+    assert accuracy_line(accuracy) == (
+        "past estimates: none to check yet (they need runs with earlier history)"
+    )
