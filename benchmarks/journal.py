@@ -219,7 +219,11 @@ def build_large_journal(path: Path, results: int, experiments: int) -> float:
                 "{}",
             )
         )
-    connection.executemany("INSERT INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", run_rows)
+    connection.executemany(
+        "INSERT INTO runs (id, uid, started, finished, exit_status, command, mode, git_commit,"
+        " git_branch, git_dirty, host, python, packages) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        run_rows,
+    )
     written = 0
     batch = []
     truth = [rng.uniform(0.7, 0.99) for _ in range(experiments)]

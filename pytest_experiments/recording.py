@@ -442,6 +442,8 @@ class XdistRecorder:
 
 def looks_like_experiment(nodeid: str) -> bool:
     """Whether a node id names an ``exp_*`` function (the controller sees ids, not items)."""
+    if "exp_" not in nodeid:
+        return False  # the common case, a plain test: no string splitting per report
     name = nodeid.split("[", 1)[0].rsplit("::", 1)[-1]
     return "::" in nodeid and name.startswith("exp_")
 
