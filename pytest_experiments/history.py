@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .answer_values import loads
-from .journal import SCHEMA_VERSION, JournalError
+from .journal import SCHEMA_VERSION, JournalError, RunRow
 
 #: Where pytest-experiments writes its journal, relative to pytest's rootdir.
 DEFAULT_JOURNAL = Path(".experiments") / "journal.sqlite"
@@ -135,21 +135,9 @@ def describe_error(path: Path, error: sqlite3.Error) -> JournalError:
 
 
 @dataclass(frozen=True)
-class Run:
-    """One pytest session, with the number of results of each status."""
+class Run(RunRow):
+    """One pytest session (a row of ``runs``), with the number of results of each status."""
 
-    id: int
-    uid: str
-    started: float
-    finished: float | None
-    exit_status: int | None
-    command: str
-    mode: dict[str, Any]
-    git_commit: str | None
-    git_branch: str | None
-    git_dirty: bool | None
-    host: str
-    python: str
     counts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -221,7 +209,7 @@ def _bool(value: Any) -> bool | None:
 
 _RUN_COLUMNS = (
     "id, uid, started, finished, exit_status, command, mode, git_commit, git_branch, "
-    "git_dirty, host, python"
+    "git_dirty, host, python, packages"
 )
 
 
@@ -240,8 +228,14 @@ def _run(row: Sequence[Any], counts: dict[str, int]) -> Run:
         git_dirty=_bool(row[9]),
         host=row[10],
         python=row[11],
+        packages=_packages(row[12]),
         counts=counts,
     )
+
+
+def _packages(text: Any) -> dict[str, str]:
+    packages = loads(text) if isinstance(text, str) else None
+    return packages if isinstance(packages, dict) else {}
 
 
 def list_runs(connection: sqlite3.Connection, limit: int | None = None) -> list[Run]:
