@@ -171,6 +171,8 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(str(error)) from None
     config.stash[collected_key] = [0]
     if not hasattr(config, "workerinput"):
+        if getattr(config.option, "numprocesses", None):
+            activate_hooks(config)  # an xdist controller judges reports it does not collect
         config.pluginmanager.register(ResultsReporter(config), "experiments-reporter")
         if config.option.xmlpath:
             config.pluginmanager.register(JUnitFailureType(config), "experiments-junitxml")
@@ -226,8 +228,11 @@ def is_experiment(item: pytest.Item) -> bool:
 @pytest.hookimpl(tryfirst=True)
 def pytest_itemcollected(item: pytest.Item) -> None:
     if not is_experiment(item):
+        if "exp" in getattr(item, "fixturenames", ()):
+            activate_hooks(item.config)  # so the exp fixture's error is reported in one line
         stray = stray_marker(item)
         if stray is not None:
+            activate_hooks(item.config)
             item.stash[stray_key] = (
                 f"@pytest.mark.{stray} is for experiments, but {item.name} is a plain test; "
                 f"rename it {EXPERIMENT_PREFIX}{item.name.removeprefix('test_')} to make it an "
@@ -235,6 +240,7 @@ def pytest_itemcollected(item: pytest.Item) -> None:
             )
         return
     item.add_marker(EXPERIMENT_MARKER)
+    activate_hooks(item.config)
     settings = item.config.stash[settings_key]
     counter = item.config.stash[collected_key]
     counter[0] += 1
@@ -285,8 +291,7 @@ def _text_or_none(value: object) -> str | None:
 # -- running one experiment ------------------------------------------------------------------
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item: pytest.Item) -> None:
+def runtest_setup(item: pytest.Item) -> None:
     # `key in stash` first: Stash.get raises and catches KeyError, which every plain test
     # would pay for (benchmarks/overhead.py).
     if stray_key in item.stash:
@@ -313,8 +318,7 @@ def exp(request: pytest.FixtureRequest) -> Experiment:
     return state.context
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+def pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     if state_key not in pyfuncitem.stash:
         return None
     state = pyfuncitem.stash[state_key]
@@ -349,8 +353,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
 # -- the report ------------------------------------------------------------------------------
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(
+def runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
@@ -423,7 +426,7 @@ def _junit_properties(result: ExperimentResult) -> list[tuple[str, object]]:
     ]
 
 
-def pytest_report_teststatus(
+def report_teststatus(
     report: pytest.TestReport, config: pytest.Config
 ) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
     data = getattr(report, REPORT_ATTRIBUTE, None)
@@ -442,6 +445,40 @@ def pytest_report_teststatus(
 
 
 # -- the controller's summary ----------------------------------------------------------------
+
+
+class ExperimentHooks:
+    """The per-test hooks, registered only once an experiment (or an experiment marker on a
+    plain test) is collected — or on an xdist controller, which collects nothing itself — so
+    that a plain unit-test run does not pay for them test by test (benchmarks/overhead.py)."""
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        runtest_setup(item)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:
+        return pyfunc_call(pyfuncitem)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        return (yield from runtest_makereport(item, call))
+
+    def pytest_report_teststatus(
+        self, report: pytest.TestReport, config: pytest.Config
+    ) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
+        return report_teststatus(report, config)
+
+
+HOOKS_NAME = "experiments-hooks"
+
+
+def activate_hooks(config: pytest.Config) -> None:
+    """Register :class:`ExperimentHooks` once."""
+    if config.pluginmanager.get_plugin(HOOKS_NAME) is None:
+        config.pluginmanager.register(ExperimentHooks(), HOOKS_NAME)
 
 
 class ResultsReporter:
