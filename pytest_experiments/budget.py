@@ -21,7 +21,6 @@ from dataclasses import dataclass
 import pytest
 
 from .errors import DefinitionError
-from .runtime import wall_clock
 from .settings import SettingError
 
 #: The batch is planned to end by this share of the budget: estimates are good to a few tens of
@@ -128,6 +127,8 @@ def choose(
     limit = budget * headroom
     kept: list[Candidate] = []
     dropped: list[Candidate] = []
+    from .runtime import wall_clock
+
     wall = wall_clock([], workers, tests=tests, overhead=overhead)
     for candidate in importance(candidates):
         trial = wall_clock(

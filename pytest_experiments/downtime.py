@@ -17,24 +17,26 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .batch import (
-    BATCH_ATTRIBUTE,
-    Batch,
-    BatchCourier,
-    BatchPlanner,
-    batch_key,
-    budget_lines,
-)
 from .budget import PRIORITY_HELP, budget_option
-from .progress import PROGRESS_MODES, ProgressReporter
 from .recording import looks_like_experiment
-from .reuse import DATA_FILES_HELP, ReuseReporter, ReuseRunner
 from .scheduling import RECOMMENDED_DIST
-from .threads import ThreadLimiter
+
+if TYPE_CHECKING:
+    from .batch import Batch
+
+# The batch, reuse, progress and runtime-model modules (and the journal behind them) are
+# imported only once experiments are collected: a plain unit-test run does not load them.
+
+PROGRESS_MODES = ("auto", "always", "never")
+
+DATA_FILES_HELP = (
+    "data_files(*paths): files (or directories) the experiment reads; their contents are part "
+    "of the inputs --reuse compares. Relative to the test file's directory, else the rootdir."
+)
 
 #: ``workerinput`` key with what workers need to decide the same batch as each other.
 WORKER_INPUT = "experiments_batch"
@@ -128,6 +130,10 @@ def register(config: pytest.Config) -> None:
     distributing = workerinput is None and dist != "no" and not planning
 
     def run_plugins() -> list[tuple[object, str]]:
+        from .batch import BatchCourier
+        from .progress import ProgressReporter
+        from .reuse import ReuseReporter, ReuseRunner
+
         plugins: list[tuple[object, str]] = []
         if not distributing:
             plugins.append((ReuseRunner(state_key, settings), "experiments-reuse"))
@@ -143,7 +149,7 @@ def register(config: pytest.Config) -> None:
     activate = Activation(config, [] if planning else run_plugins)
     if not distributing:
         config.pluginmanager.register(
-            BatchPlanner(
+            LazyPlanner(
                 config,
                 state_key,
                 settings,
@@ -160,11 +166,35 @@ def register(config: pytest.Config) -> None:
         )
     if workerinput is not None and workers > 1 and config.getini("experiment_limit_threads"):
         # Now, before collection imports numpy: the variables only work before BLAS loads.
+        from .threads import ThreadLimiter
+
         config.pluginmanager.register(ThreadLimiter(workers), "experiments-threads")
     if distributing:
         shared = {"journal": None if journal is None else str(journal.resolve())}
         shared.update(started=started, dist=dist)
         config.pluginmanager.register(XdistBatch(shared, activate), "experiments-batch-xdist")
+
+
+class LazyPlanner:
+    """Stands in for :class:`batch.BatchPlanner` until experiments are collected, so that a
+    plain unit-test run neither imports the batch machinery nor calls its per-test hooks."""
+
+    def __init__(self, config: pytest.Config, *args: Any, **kwargs: Any) -> None:
+        self.config = config
+        self.args, self.kwargs = args, kwargs
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        state_key = self.args[0]
+        if not any(state_key in item.stash for item in items):
+            return
+        from .batch import BatchPlanner
+
+        planner = BatchPlanner(self.config, *self.args, **self.kwargs)
+        planner.pytest_collection_modifyitems(session, config, items)
+        self.config.pluginmanager.register(planner, "experiments-batch-planner")
 
 
 class Activation:
@@ -211,6 +241,8 @@ class BatchTerminal:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        from .batch import BATCH_ATTRIBUTE, Batch, batch_key, budget_lines
+
         shipped = getattr(report, BATCH_ATTRIBUTE, None)
         if shipped is None or batch_key in self.config.stash:
             return
@@ -223,6 +255,8 @@ class BatchTerminal:
             terminal.write_line(lines[0] + self._see_below(batch))
 
     def pytest_report_collectionfinish(self, config: pytest.Config) -> list[str]:
+        from .batch import batch_key, budget_lines
+
         batch = config.stash.get(batch_key, None)
         if batch is None:
             return []
@@ -233,6 +267,8 @@ class BatchTerminal:
         return f"; {len(batch.dropped)} deselected, listed at the end" if batch.dropped else ""
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        from .batch import batch_key, budget_lines
+
         batch = self.config.stash.get(batch_key, None)
         lines = budget_lines(batch) if batch is not None else []
         if not lines:

@@ -28,7 +28,6 @@ from .runtime import format_duration, wall_clock
 
 LONG_BATCH = 60.0
 LONG_EXPERIMENT = 10.0
-PROGRESS_MODES = ("auto", "always", "never")
 
 #: Bounds of the factor that scales estimates by how the finished experiments compared.
 CALIBRATION_BOUNDS = (0.5, 2.0)

@@ -60,10 +60,6 @@ FINGERPRINT_PACKAGES = ("numpy", "scipy", "scikit-learn", "pandas", "pytest-expe
 REUSABLE_STATUSES = ("confirmed", "refuted", "inconclusive", "answered")
 
 DATA_FILES_MARKER = "data_files"
-DATA_FILES_HELP = (
-    "data_files(*paths): files (or directories) the experiment reads; their contents are part "
-    "of the inputs --reuse compares. Relative to the test file's directory, else the rootdir."
-)
 
 #: Markers that do not change an experiment's answer.
 _IGNORED_MARKERS = frozenset({"experiment", "priority"})
