@@ -309,12 +309,21 @@ class RunRecorder:
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         # xdist registers its controller session in pytest_configure (trylast), after ours.
         self.distributed = self.config.pluginmanager.hasplugin("dsession")
+        if self.distributed:
+            self.listen()
+
+    def listen(self) -> None:
+        """Start reading reports: under xdist from the start, otherwise once experiments are
+        collected, so that a plain unit-test run pays for no per-report hook."""
+        if self.config.pluginmanager.get_plugin(LISTENER_NAME) is None:
+            self.config.pluginmanager.register(ReportListener(self), LISTENER_NAME)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Without xdist: write the run's row before the first experiment runs."""
         if self.config.option.collectonly:
             return
         if any(self.state_key in item.stash for item in session.items):
+            self.listen()
             self.start_run()
 
     def start_run(self) -> None:
@@ -326,8 +335,8 @@ class RunRecorder:
             raise pytest.UsageError(str(error)) from None
         self.used = True
 
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+    def on_report(self, report: pytest.TestReport) -> None:
+        """Each test report of the run, from :class:`ReportListener`."""
         if not looks_like_experiment(report.nodeid):
             self.tests.add(report.nodeid)
             self.tests_seconds += report.duration
@@ -415,6 +424,20 @@ class RunRecorder:
 
     def pytest_unconfigure(self) -> None:
         self.writer.close()
+
+
+LISTENER_NAME = "experiments-journal-reports"
+
+
+class ReportListener:
+    """Hands every test report to the :class:`RunRecorder` (registered only when needed)."""
+
+    def __init__(self, recorder: RunRecorder) -> None:
+        self.recorder = recorder
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.recorder.on_report(report)
 
 
 class XdistRecorder:
