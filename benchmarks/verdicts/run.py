@@ -516,7 +516,38 @@ def goal_lines(bench: Benchmark) -> list[str]:
                     f"{verdict(cost <= AUTO_COMPUTE_GOAL)} auto compute on experiments taking "
                     f">= 1 s: {cost:.0%} of --full <= {AUTO_COMPUTE_GOAL:.0%} (CPU time)"
                 )
+            lines.extend(first_look_floor(bench))
     return lines
+
+
+def auto_base(bench: Benchmark) -> str | None:
+    """The fraction ``auto`` started from, read from its command line."""
+    for run in bench.runs:
+        if run.mode == "auto":
+            for argument in run.command:
+                if argument.startswith("experiment_sample="):
+                    return argument.split("=", 1)[1]
+    return None
+
+
+def first_look_floor(bench: Benchmark) -> list[str]:
+    """What auto's first look alone costs on the slow experiments.
+
+    ``--sample auto`` starts with a look at its base fraction, which costs what a run at that
+    fraction costs; when that mode was measured too, its compute on the slow experiments is a
+    floor under any look schedule that starts there.
+    """
+    base = auto_base(bench)
+    if base is None or base not in bench.modes:
+        return []
+    f = figures(bench, base)
+    if not f.slow_reference_cpu:
+        return []
+    floor = f.slow_cpu / f.slow_reference_cpu
+    return [
+        f"       auto's first look is a --sample {base} run: on the same experiments that alone "
+        f"costs {floor:.0%} of --full (CPU time), a floor under any schedule starting at {base}"
+    ]
 
 
 # -- details, for whoever has to explain a missed goal ------------------------------------------
@@ -575,7 +606,8 @@ def details(bench: Benchmark) -> list[str]:
     if "auto" in bench.modes:
         lines.append(
             "auto on the experiments taking >= 1 s (durations or CPU), all seeds: verdicts "
-            "(auto/full), stopping fractions, compute vs --full (durations; CPU time)"
+            "(auto/full), stopping fractions, compute vs --full (durations; CPU time; CPU of "
+            "the first look's fraction run alone)"
         )
         by_node: dict[str, list[tuple[Record, Record]]] = defaultdict(list)
         slow_any = slow | slow_nodeids(bench.records, cpu=True)
@@ -583,6 +615,11 @@ def details(bench: Benchmark) -> list[str]:
             matched = reference.get((record.seed, record.nodeid))
             if record.mode == "auto" and record.nodeid in slow_any and matched is not None:
                 by_node[record.nodeid].append((record, matched))
+        base = auto_base(bench)
+        first_cpu: dict[str, float] = defaultdict(float)
+        for record in bench.records:
+            if record.mode == base and record.nodeid in by_node:
+                first_cpu[record.nodeid] += record.cpu_seconds or 0.0
         for node in sorted(by_node, key=lambda n: -sum(f.duration for _, f in by_node[n])):
             pairs = by_node[node]
             auto_cost = sum(a.duration for a, _ in pairs)
@@ -595,6 +632,11 @@ def details(bench: Benchmark) -> list[str]:
                 f"  {node.split('::')[-1]}: {verdicts}; stopped at {stops}; "
                 f"{auto_cost:.1f} s vs {full_cost:.1f} s ({percent(auto_cost, full_cost, 0)}), "
                 f"CPU {percent(auto_cpu, full_cpu, 0)}"
+                + (
+                    f"; a --sample {base} run alone: CPU {percent(first_cpu[node], full_cpu, 0)}"
+                    if node in first_cpu
+                    else ""
+                )
             )
     return lines
 
