@@ -163,6 +163,21 @@ def _other(left: Any, right: Any) -> str:
     return str(right if isinstance(left, Estimate) else left)
 
 
+def is_nan(value: Any) -> bool:
+    """Whether ``value`` is a NaN number or an estimate of NaN: no expectation can judge it."""
+    if isinstance(value, Estimate):
+        return math.isnan(value.value)
+    return isinstance(value, float) and math.isnan(value)  # numpy floats are floats
+
+
+def nan_message(expectation: str, value: Any) -> str:
+    return (
+        f"expectation {expectation} meets {value}, which is not a number, so no verdict can be "
+        "reached; find where the experiment produced NaN (a mean of nothing, a diverged fit, "
+        "0/0) and return a number"
+    )
+
+
 def contains_estimate(value: Any) -> bool:
     if isinstance(value, Estimate):
         return True

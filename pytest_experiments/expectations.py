@@ -15,14 +15,14 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .errors import AnswerError, DefinitionError
-from .evidence import Judging, within
+from .evidence import Judging, contains_estimate, is_nan, nan_message, within
 from .expressions import Expression, parse_expression
-from .verdicts import Verdict
+from .verdicts import Verdict, all_of
 
 
 class Expectation(Protocol):
@@ -51,6 +51,17 @@ class Equals:
 
     def evaluate(self, answer: Any, judging: Judging) -> Verdict:
         expected = self.value
+        if is_nan(answer):
+            raise AnswerError(nan_message(self.text, answer))
+        if (
+            isinstance(expected, Mapping)
+            and isinstance(answer, Mapping)
+            and contains_estimate(answer)
+        ):
+            # Key by key, so an estimate meets its number or approx band through its interval.
+            if set(expected) != set(answer):
+                return Verdict.REFUTED
+            return all_of([Equals(expected[key]).evaluate(answer[key], judging) for key in expected])
         prepared = judging.prepare(answer)
         band = _band(expected)
         if band is not None:

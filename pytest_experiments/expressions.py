@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import AnswerError, DefinitionError
-from .evidence import Judging, compare
+from .evidence import Judging, compare, is_nan, nan_message
 from .verdicts import Verdict, all_of, any_of
 
 #: The name under which a single (non-dict) answer is visible to an expression.
@@ -282,6 +282,9 @@ class _Evaluator:
             ) from None
 
     def _compare(self, op: ast.cmpop, left: Any, right: Any) -> Verdict:
+        for side in (left, right):
+            if is_nan(side):
+                raise AnswerError(nan_message(repr(self.text), side))
         try:
             uncertain = compare(_COMPARE_TEXT[type(op)], left, right, self.judging)
             if uncertain is not None:

@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .evidence import Judging, contains_estimate
+from .errors import AnswerError
+from .evidence import Judging, contains_estimate, is_nan, nan_message
 from .expectations import Expectation
 from .verdicts import Verdict
 
@@ -41,6 +42,8 @@ def judge(
 ) -> Judgement:
     """The verdict of ``expectation`` on ``answer`` with intervals at ``level``; the p-value
     (for answers with estimates) costs a bisection and can be skipped."""
+    if is_nan(answer):
+        raise AnswerError(nan_message(expectation.text, answer))
     judging = Judging(level=level, subsample=subsample)
     verdict = expectation.evaluate(answer, judging)
     p_value = None

@@ -82,6 +82,29 @@ def test_approx_is_an_equivalence_check_on_estimates() -> None:
     assert expectation.evaluate(outside, Judging()) is Verdict.REFUTED
 
 
+def test_approx_inside_a_dict_expectation_is_judged_key_by_key() -> None:
+    expectation = parse_expectation(({"p": pytest.approx(0.63, abs=0.02), "n": 100},), {})
+    assert expectation.evaluate({"p": estimate(0.62, 0.64), "n": 100}, Judging()) is (
+        Verdict.CONFIRMED
+    )
+    assert expectation.evaluate({"p": estimate(0.6, 0.7), "n": 100}, Judging()) is (
+        Verdict.INCONCLUSIVE
+    )
+    assert expectation.evaluate({"p": estimate(0.62, 0.64), "n": 99}, Judging()) is (
+        Verdict.REFUTED
+    )
+    assert expectation.evaluate({"p": estimate(0.62, 0.64)}, Judging()) is Verdict.REFUTED
+
+
+def test_an_estimate_of_nan_is_an_error_not_a_verdict() -> None:
+    from pytest_experiments.errors import AnswerError
+
+    nan = Estimate(math.nan, math.nan, math.nan, 0.95, 30, "t", {"se": math.nan, "df": 29})
+    for expected in (">= 0.9", 0.9, pytest.approx(0.9)):
+        with pytest.raises(AnswerError, match="not a number"):
+            parse_expectation((expected,), {}).evaluate(nan, Judging())
+
+
 def test_arithmetic_between_two_estimates_is_refused() -> None:
     from pytest_experiments.errors import AnswerError
 

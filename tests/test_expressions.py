@@ -162,7 +162,7 @@ def test_membership_in_list_literals() -> None:
 # --- property: comparisons agree with Python ------------------------------------------------
 
 finite = st.floats(allow_nan=False, allow_infinity=False)
-any_float = st.floats(allow_nan=True, allow_infinity=True)
+any_float = st.floats(allow_nan=False, allow_infinity=True)
 numbers = st.one_of(finite, st.integers(-(10**6), 10**6))
 
 
@@ -493,6 +493,19 @@ def test_random_token_soup_parses_or_is_a_definition_error(text: str) -> None:
 
 
 # --- evaluation errors ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["answer >= 0.9", "< 0.9", "!= 0", "not (answer < 0.5)"])
+def test_a_nan_answer_is_an_error_not_a_verdict(text: str) -> None:
+    # Python says nan >= 0.9 is False and nan != 0 is True; neither is evidence about anything.
+    with pytest.raises(AnswerError, match="not a number"):
+        judge(text, float("nan"))
+
+
+def test_a_nan_value_in_a_dict_answer_is_an_error_when_compared() -> None:
+    with pytest.raises(AnswerError, match="not a number"):
+        judge("auc >= 0.5", {"auc": float("nan"), "n": 3})
+    assert judge("n == 3", {"auc": float("nan"), "n": 3}) is CONFIRMED  # NaN not looked at
 
 
 def test_missing_names_in_a_dict_answer() -> None:
