@@ -33,8 +33,10 @@ class Experiment:
 
     def __init__(self, nodeid: str, fraction: float, seed: int, confidence: float = 0.95) -> None:
         self.nodeid = nodeid
-        self.fraction = fraction
-        self.full = fraction >= 1.0
+        self._fraction = fraction
+        #: Whether the experiment looked at its share of the data (read ``fraction`` or
+        #: ``full``, or sampled): an answer that never did is the answer on all the data.
+        self.uses_fraction = False
         self.seed = seed
         self.confidence = confidence
         self.rows: int | None = None
@@ -45,12 +47,24 @@ class Experiment:
 
     def start_look(self, fraction: float) -> None:
         """Reset for a (new) run of the experiment at ``fraction`` (``--sample auto`` looks)."""
-        self.fraction = fraction
-        self.full = fraction >= 1.0
+        self._fraction = fraction
+        self.uses_fraction = False
         self.rows = self.total_rows = None
         # _sampled (rows in all, min_rows of the last exp.sample) is kept across looks
         self.recorded = {}
         self._rng = None
+
+    @property
+    def fraction(self) -> float:
+        """Share of the data this run uses (1.0 with ``--full``)."""
+        self.uses_fraction = True
+        return self._fraction
+
+    @property
+    def full(self) -> bool:
+        """Whether the experiment runs on all the data."""
+        self.uses_fraction = True
+        return self._fraction >= 1.0
 
     def rows_for(self, fraction: float) -> int | None:
         """Rows ``exp.sample`` would keep at ``fraction``, as last called; None before a call."""
@@ -83,8 +97,9 @@ class Experiment:
         """
         from .sampling import subsample
 
+        self.uses_fraction = True
         sampled, self.rows, self.total_rows = subsample(
-            arrays, self.fraction, self.seed, stratify=stratify, min_rows=min_rows
+            arrays, self._fraction, self.seed, stratify=stratify, min_rows=min_rows
         )
         self._sampled = (self.total_rows, min_rows)
         return sampled[0] if len(sampled) == 1 else sampled
@@ -195,4 +210,4 @@ class Experiment:
         )
 
     def __repr__(self) -> str:
-        return f"<Experiment {self.nodeid} fraction={self.fraction:g} seed={self.seed}>"
+        return f"<Experiment {self.nodeid} fraction={self._fraction:g} seed={self.seed}>"

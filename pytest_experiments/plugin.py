@@ -330,7 +330,7 @@ def pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     def run_at(fraction: float) -> tuple[Any, Sample]:
         context.start_look(fraction)
         answer = normalize_answer(function(**arguments))
-        return answer, Sample(context.rows, context.total_rows)
+        return answer, Sample(context.rows, context.total_rows, context.uses_fraction)
 
     outcome = run_looks(
         run_at, expectation, state.plan.fractions, context.confidence, rows_at=context.rows_for

@@ -12,13 +12,21 @@ unspent. Weighting the last look keeps the full-data verdict close to what ``--f
 would say (where close calls are decided), while large effects still stop early on their tiny
 p-values. The p-value reported is the look's p-value divided by its share of alpha.
 
-Two shortcuts skip looks without spending more alpha (benchmarks/verdicts measured both):
+Shortcuts skip looks without spending more alpha (benchmarks/verdicts measured the first two):
 
 * a look whose sample would have the same rows as the previous one (the ``min_rows`` floor on
-  small data) is skipped, and one that would take every row is the full-data look;
+  small data) is skipped, and one that would take every row is the full-data look; when that is
+  the first look, every planned look would see the same rows, so it is the only look and is
+  judged at the whole alpha (as is the answer of an experiment that never reads its fraction
+  or samples: it is the answer on all the data);
 * when a subsample look is inconclusive only because the sample-aware rule held back a
   refutation (see :mod:`pytest_experiments.evidence`), only all the data can settle it, so the
-  next look is the full-data one.
+  next look is the full-data one;
+* an answer without estimates (a plain number) carries no uncertainty to judge a subsample
+  by, so its subsample verdict is not taken: the next look is the full-data one.
+
+Without an expectation there is nothing to decide: the first look's answer is reported, its
+intervals at the run's confidence.
 """
 
 from __future__ import annotations
@@ -27,6 +35,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .evidence import contains_estimate
 from .expectations import Expectation
 from .judgement import Judgement, judge
 
@@ -55,13 +64,18 @@ def look_alphas(alpha: float, planned_looks: int) -> list[float]:
 
 @dataclass(frozen=True)
 class Sample:
-    """What one look actually used: rows kept and rows in all (None when not sampled)."""
+    """What one look actually used: rows kept and rows in all (None when not sampled), and
+    whether the experiment looked at its share of the data at all."""
 
     rows: int | None
     total_rows: int | None
+    uses_fraction: bool = True
 
     @property
     def is_all_data(self) -> bool:
+        """Every row was used, or the answer does not depend on the share of the data."""
+        if not self.uses_fraction:
+            return True
         return self.rows is not None and self.rows == self.total_rows
 
 
@@ -96,15 +110,23 @@ def run_looks(
         whole = fraction >= 1 or sample.is_all_data
         if whole and index < last:
             index = last  # every row was used: this is the full-data look
-        look_alpha = alphas[index]
         if expectation is None:
-            return LookOutcome(answer, fraction, looks, 1 - look_alpha, None)
+            # Nothing to decide, so nothing to grow the sample for or to split alpha over.
+            return LookOutcome(answer, fraction, looks, confidence, None)
+        # A first look on all the data is the only distinct look: every later one would see
+        # the same rows and give the same answer, so it may spend all of alpha.
+        look_alpha = alpha if whole and looks == 1 else alphas[index]
         judgement = judge(expectation, answer, 1 - look_alpha, not whole, with_p_value)
         if judgement.p_value is not None:
             judgement.p_value = min(1.0, judgement.p_value * alpha / look_alpha)
         outcome = LookOutcome(answer, fraction, looks, 1 - look_alpha, judgement)
-        if judgement.verdict.decisive or index == last:
+        if index == last:
             break
-        index = last if judgement.trend_blocked else index + 1
+        uncertain = contains_estimate(answer)
+        if judgement.verdict.decisive and uncertain:
+            break
+        # A plain number on a subsample says nothing about how sure it is (a score short of a
+        # threshold on 5 % of the data may clear it on all of it): only all the data settles it.
+        index = last if judgement.trend_blocked or not uncertain else index + 1
     assert outcome is not None, "at least one fraction is always planned"
     return outcome

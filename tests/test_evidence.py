@@ -17,6 +17,7 @@ from pytest_experiments.correction import adjust, holm
 from pytest_experiments.estimates import Estimate, proportion
 from pytest_experiments.evidence import Judging
 from pytest_experiments.expectations import parse_expectation
+from pytest_experiments.sequential import Sample, run_looks
 
 
 def estimate(low: float, high: float, trend: str | None = None) -> Estimate:
@@ -232,6 +233,46 @@ def test_sample_auto_grows_until_decisive_and_says_where(pytester: pytest.Pytest
         ]
     )
     assert result.ret == 0
+
+
+AUTO_FRACTIONS = (0.05, 0.2, 1.0)
+
+
+def test_auto_takes_a_plain_number_only_on_all_the_data() -> None:
+    # A cross-validated mean short of 0.95 on 5 % of digits says nothing about all of it; a
+    # plain number has no interval to say how sure it is, so auto goes to the full-data look.
+    seen: list[float] = []
+
+    def run_at(fraction: float) -> tuple[object, Sample]:
+        seen.append(fraction)
+        return (0.90 if fraction < 1 else 0.97), Sample(int(fraction * 1000), 1000)
+
+    outcome = run_looks(run_at, parse_expectation((">= 0.95",), {}), AUTO_FRACTIONS, 0.95)
+    assert seen == [0.05, 1.0]
+    assert outcome.judgement is not None and outcome.judgement.verdict is Verdict.CONFIRMED
+    assert (outcome.fraction, outcome.looks) == (1.0, 2)
+
+
+def test_auto_stops_at_once_when_the_answer_does_not_depend_on_the_fraction() -> None:
+    # An experiment that neither samples nor reads exp.fraction answers on all its data: every
+    # look would repeat it, so there is one look, judged at the run's whole confidence.
+    seen: list[float] = []
+
+    def run_at(fraction: float) -> tuple[object, Sample]:
+        seen.append(fraction)
+        return proportion(60, 100, 0.95), Sample(None, None, uses_fraction=False)
+
+    outcome = run_looks(run_at, parse_expectation(("> 0.5",), {}), AUTO_FRACTIONS, 0.95)
+    assert seen == [0.05]
+    assert outcome.level == 0.95
+    assert outcome.judgement is not None and outcome.judgement.verdict is Verdict.CONFIRMED
+
+
+def test_auto_without_an_expectation_reports_intervals_at_the_run_confidence() -> None:
+    outcome = run_looks(
+        lambda fraction: (proportion(6, 10, 0.95), Sample(10, 100)), None, AUTO_FRACTIONS, 0.9
+    )
+    assert (outcome.looks, outcome.level, outcome.judgement) == (1, 0.9, None)
 
 
 def test_confidence_changes_the_intervals(pytester: pytest.Pytester) -> None:

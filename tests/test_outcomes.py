@@ -237,14 +237,32 @@ def test_answers_of_every_supported_kind(pytester: pytest.Pytester) -> None:
             return {"a": 0.91, "b": 0.9}
 
         @pytest.mark.question("nan?")
-        @pytest.mark.expect("answer != answer")
         def exp_nan(exp):
             return float("nan")
         """
     )
     result = pytester.runpytest()
-    result.stdout.fnmatch_lines(["*= 8 confirmed in *"])
+    result.stdout.fnmatch_lines(["ANSWERED*exp_nan*answer nan*", "*= 7 confirmed, 1 answered in *"])
     assert result.ret == 0
+
+
+def test_a_nan_answer_under_an_expectation_fails_with_what_to_do(pytester: pytest.Pytester) -> None:
+    # Python would call nan >= 0.9 False (refuted) and nan != 0 True (confirmed): neither is
+    # evidence, and an assumption failure must not hide a bug.
+    pytester.makepyfile(
+        test_study="""
+        import pytest
+
+        @pytest.mark.question("Is the model accurate?")
+        @pytest.mark.expect(">= 0.9")
+        def exp_empty_mean(exp):
+            return float("nan")
+        """
+    )
+    result = pytester.runpytest()
+    result.stdout.fnmatch_lines(["FAILED*exp_empty_mean*meets nan, which is not a number*"])
+    result.stdout.no_fnmatch_line("*REFUTED*")
+    assert result.ret == 1
 
 
 def test_recorded_values_are_kept_with_the_result(pytester: pytest.Pytester) -> None:
