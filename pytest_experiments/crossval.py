@@ -80,10 +80,18 @@ def score(
     """A learner's cross-validated score with the corrected resampled t interval."""
     from sklearn.base import is_classifier
 
-    splits = make_splits(y, X, cv, repeats, seed, classifier=is_classifier(estimator))
+    classifier = is_classifier(estimator)
+    splits = make_splits(y, X, cv, repeats, seed, classifier=classifier)
     scores = split_scores(estimator, X, y, scoring, splits)
+    is_accuracy = scoring == "accuracy" or (scoring is None and classifier)
     return corrected_resampled_mean(
-        scores, holdout_ratio(splits), level, trend="rises", label=_scoring_name(scoring)
+        scores,
+        holdout_ratio(splits),
+        level,
+        trend="rises",
+        label=_scoring_name(scoring),
+        score_range=score_range(scoring, classifier),
+        pooled_rows=tested_rows(splits) if is_accuracy else None,
     )
 
 
@@ -107,13 +115,56 @@ def compare(
     differences = split_scores(estimator_a, X, y, scoring, splits) - split_scores(
         estimator_b, X, y, scoring, splits
     )
+    low_a, high_a = score_range(scoring, is_classifier(estimator_a))
+    low_b, high_b = score_range(scoring, is_classifier(estimator_b))
     return corrected_resampled_mean(
         differences,
         holdout_ratio(splits),
         level,
         trend=None,
         label=f"{_scoring_name(scoring)} difference",
+        score_range=(low_a - high_b, high_a - low_b),
     )
+
+
+#: Scorers (by name, or name prefix) whose values lie in [0, 1].
+_UNIT_SCORERS = (
+    "accuracy",
+    "balanced_accuracy",
+    "top_k_accuracy",
+    "average_precision",
+    "roc_auc",
+    "f1",
+    "precision",
+    "recall",
+    "jaccard",
+)
+
+
+def score_range(scoring: Any, classifier: bool) -> tuple[float, float]:
+    """The values a score can take, where scikit-learn's scorer says so; else unbounded.
+
+    ``None`` means the estimator's own ``score``: accuracy for classifiers, R^2 for regressors.
+    """
+    inf = float("inf")
+    if scoring is None:
+        return (0.0, 1.0) if classifier else (-inf, 1.0)
+    if not isinstance(scoring, str):
+        return -inf, inf
+    if scoring.startswith(_UNIT_SCORERS):
+        return 0.0, 1.0
+    if scoring == "matthews_corrcoef":
+        return -1.0, 1.0
+    if scoring in ("r2", "explained_variance") or scoring.startswith("d2_"):
+        return -inf, 1.0
+    if scoring.startswith("neg_"):
+        return -inf, 0.0
+    return -inf, inf
+
+
+def tested_rows(splits: Splits) -> int:
+    """Rows that appear in some test fold: what an accuracy's predictions cover."""
+    return int(np.unique(np.concatenate([test for _, test in splits])).size)
 
 
 def _scoring_name(scoring: Any) -> str:

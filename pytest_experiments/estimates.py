@@ -23,7 +23,13 @@ Methods (each tested for its error rate by simulation in ``tests/test_estimates_
     replicability of significance tests for comparing learning algorithms", PAKDD 2004). The
     variance of the mean of the J split scores is ``(1/J + n_test/n_train) * s^2`` instead of the
     naive ``s^2/J``, which ignores that overlapping training sets make split scores correlated;
-    t with J - 1 degrees of freedom.
+    t with J - 1 degrees of freedom. Two conservative guards, each of which can only widen the
+    coverage: the interval is cut to the score's range when the scorer has one (accuracy and
+    AUC lie in [0, 1], R^2 at most 1, a ``neg_`` loss at most 0; the true score lies in the
+    range, so the cut interval covers whenever the uncut one does), and an accuracy's interval
+    spans at least the Wilson interval of its pooled test predictions (the union of two
+    intervals covers whenever either does): split scores that happen to agree, e.g. every fold
+    at 1.0, give ``s = 0`` and would otherwise claim certainty from a hundred rows.
 
 The ``trend`` of an estimate says how its quantity moves as the training data grows: a
 learner's score ``"rises"`` (learning curves), a loss ``"falls"``. On a subsample the verdict
@@ -173,6 +179,13 @@ def interval(
     elif method in ("t", "corrected-t"):
         base = (value - shift) / scale if scale else value
         low, high = t_interval(base, stats["se"], stats["df"], level)
+        if "successes" in stats:  # an accuracy: at least its pooled predictions' Wilson interval
+            pooled = wilson_interval(int(stats["successes"]), int(stats["trials"]), level)
+            low, high = min(low, pooled[0]), max(high, pooled[1])
+        low, high = (
+            max(low, stats.get("lowest", -math.inf)),
+            min(high, stats.get("highest", math.inf)),
+        )
     else:  # pragma: no cover - every constructor below names a known method
         raise ValueError(f"unknown estimate method {method!r}")
     ends = sorted((low * scale + shift, high * scale + shift))
@@ -250,11 +263,19 @@ def mean(values: Any, level: float, trend: Trend | None = None, label: str = "")
 
 
 def corrected_resampled_mean(
-    scores: Any, test_fraction: float, level: float, trend: Trend | None, label: str = ""
+    scores: Any,
+    test_fraction: float,
+    level: float,
+    trend: Trend | None,
+    label: str = "",
+    score_range: tuple[float, float] = (-math.inf, math.inf),
+    pooled_rows: int | None = None,
 ) -> Estimate:
     """Mean of J resampled (e.g. repeated k-fold) scores with the Nadeau-Bengio correction.
 
-    ``test_fraction`` is n_test / n_train averaged over the splits.
+    ``test_fraction`` is n_test / n_train averaged over the splits; ``score_range`` the values
+    the score can take (the interval is cut to it); ``pooled_rows``, for an accuracy, the rows
+    its test predictions cover (its interval spans at least their Wilson interval).
     """
     import numpy as np
 
@@ -267,8 +288,14 @@ def corrected_resampled_mean(
     centre = float(data.mean())
     variance = float(data.var(ddof=1))
     se = math.sqrt((1.0 / j + test_fraction) * variance)
-    df = float(j - 1)
-    low, high = t_interval(centre, se, df, level)
+    stats = {"se": se, "df": float(j - 1), "test_train_ratio": test_fraction}
+    for key, bound in zip(("lowest", "highest"), score_range, strict=True):
+        if math.isfinite(bound):
+            stats[key] = bound
+    if pooled_rows:
+        stats["successes"] = round(min(max(centre, 0.0), 1.0) * pooled_rows)
+        stats["trials"] = pooled_rows
+    low, high = interval("corrected-t", stats, centre, level)
     return Estimate(
         value=centre,
         low=low,
@@ -276,7 +303,7 @@ def corrected_resampled_mean(
         level=level,
         n=j,
         method="corrected-t",
-        stats={"se": se, "df": df, "test_train_ratio": test_fraction},
+        stats=stats,
         trend=trend,
         label=label,
     )

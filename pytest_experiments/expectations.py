@@ -61,7 +61,9 @@ class Equals:
             # Key by key, so an estimate meets its number or approx band through its interval.
             if set(expected) != set(answer):
                 return Verdict.REFUTED
-            return all_of([Equals(expected[key]).evaluate(answer[key], judging) for key in expected])
+            return all_of(
+                [Equals(expected[key]).evaluate(answer[key], judging) for key in expected]
+            )
         prepared = judging.prepare(answer)
         band = _band(expected)
         if band is not None:

@@ -143,3 +143,54 @@ def test_sample_auto_holds_alpha_over_all_looks(split_alpha: bool) -> None:
         assert rate <= 0.05 + 0.025  # 0.025: about 3 binomial standard errors at 600 trials
     else:
         assert rate > 0.10
+
+
+def test_an_accuracy_interval_stays_in_range_and_never_claims_certainty() -> None:
+    """Folds that all score 1.0 have no spread, and the corrected t alone would give the point
+    [1, 1]; the accuracy's interval spans at least the Wilson interval of its pooled test
+    predictions, and it is cut to [0, 1]."""
+    from sklearn.datasets import load_iris
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X, y = load_iris(return_X_y=True)
+    perfect = Experiment("x", 1.0, 0).score(KNeighborsClassifier(1), X[:100], y[:100])
+    assert perfect.value == 1.0
+    wilson = proportion(100, 100, 0.95)
+    assert (perfect.low, perfect.high) == pytest.approx((wilson.low, 1.0))
+    assert perfect.at_level(0.99).low < perfect.low  # the guard follows the level
+    near = corrected_resampled_mean(
+        [0.95, 1.0, 1.0, 0.9, 1.0], 0.25, 0.95, "rises", "accuracy", score_range=(0.0, 1.0)
+    )
+    assert near.high == 1.0 and near.low < 0.95
+    difference = corrected_resampled_mean([0.9, 1.0, 0.95], 0.25, 0.95, None, score_range=(-1, 1))
+    assert -1.0 <= difference.low and difference.high == 1.0
+
+
+def test_the_accuracy_guards_keep_coverage_on_nearly_perfect_learners() -> None:
+    """On easy problems (true accuracy near 1) the folds often agree exactly; the interval of
+    exp.score must still cover the learner's accuracy on fresh data in about 95 % of cases."""
+    from sklearn.datasets import make_classification
+    from sklearn.linear_model import LogisticRegression
+
+    simulations, covered, unguarded = 60, 0, 0
+    for sim in range(simulations):
+        X, y = make_classification(
+            n_samples=2080,
+            n_features=4,
+            n_informative=2,
+            n_redundant=0,
+            class_sep=2.5,
+            flip_y=0.0,
+            random_state=sim,
+        )
+        model = LogisticRegression()
+        estimate = Experiment("x", 1.0, sim).score(model, X[:80], y[:80])
+        truth = model.fit(X[:80], y[:80]).score(X[80:], y[80:])
+        covered += estimate.low <= truth <= estimate.high
+        stats = estimate.stats
+        low, high = t_interval(estimate.value, stats["se"], stats["df"], 0.95)
+        unguarded += low <= truth <= high
+    # 95 % promised; 60 cases allow Monte Carlo slack down to about 85 %. The contrast: the
+    # corrected t alone, which here often sees folds that all score 1.0, covers far less.
+    assert covered / simulations >= 0.85
+    assert unguarded / simulations < 0.85
