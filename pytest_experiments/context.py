@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .errors import ExperimentError
+from .errors import EstimateError, ExperimentError
 from .jsonsafe import NotJSONSafe, to_jsonable
 
 if TYPE_CHECKING:
@@ -132,11 +132,16 @@ class Experiment:
         """
         import numpy as np
 
-        from .estimates import proportion
+        from .estimates import check_trend, proportion
 
-        truth, predicted = np.asarray(y_true), np.asarray(y_pred)
+        check_trend(trend)
+        # column vectors count as flat ones, as scikit-learn's metrics take them
+        truth, predicted = (
+            array.reshape(-1) if array.ndim == 2 and array.shape[1] == 1 else array
+            for array in (np.asarray(y_true), np.asarray(y_pred))
+        )
         if truth.shape != predicted.shape:
-            raise ValueError(
+            raise EstimateError(
                 f"exp.accuracy got y_true of shape {truth.shape} and y_pred of shape "
                 f"{predicted.shape}; pass one prediction per label"
             )
@@ -145,8 +150,9 @@ class Experiment:
 
     def mean(self, values: Any, *, trend: Trend | None = None) -> Estimate:
         """The mean of independent ``values`` with a Student-t interval at :attr:`confidence`."""
-        from .estimates import mean
+        from .estimates import check_trend, mean
 
+        check_trend(trend)
         return mean(values, self.confidence, trend=trend, label="mean")
 
     def score(
@@ -158,6 +164,7 @@ class Experiment:
         cv: Any = None,
         *,
         repeats: int = 5,
+        groups: Any = None,
     ) -> Estimate:
         """The cross-validated score of ``estimator`` with an interval valid for CV.
 
@@ -165,7 +172,8 @@ class Experiment:
         labels), a scikit-learn splitter or an iterable of (train, test) index pairs;
         ``scoring`` is any scikit-learn scoring (default: the estimator's ``score``). The
         interval is the Nadeau-Bengio corrected resampled t. Its trend is ``"rises"``: on a
-        subsample a score short of a threshold is inconclusive, not refuted.
+        subsample a score short of a threshold is inconclusive, not refuted. ``groups`` go to
+        a group-aware splitter (``cv=GroupKFold(5)``) so that no group is in training and test.
         """
         from .crossval import score
 
@@ -178,6 +186,7 @@ class Experiment:
             repeats=repeats,
             seed=self.seed,
             level=self.confidence,
+            groups=groups,
         )
 
     def compare(
@@ -190,10 +199,12 @@ class Experiment:
         cv: Any = None,
         *,
         repeats: int = 5,
+        groups: Any = None,
     ) -> Estimate:
         """The paired score difference ``a - b`` on identical folds, corrected resampled t.
 
-        Expect ``"> 0"`` for "a beats b". Same ``scoring``/``cv``/``repeats`` as :meth:`score`.
+        Expect ``"> 0"`` for "a beats b". Same ``scoring``/``cv``/``repeats``/``groups`` as
+        :meth:`score`.
         """
         from .crossval import compare
 
@@ -207,6 +218,7 @@ class Experiment:
             repeats=repeats,
             seed=self.seed,
             level=self.confidence,
+            groups=groups,
         )
 
     def __repr__(self) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .errors import EstimateError
 from .estimates import Estimate, corrected_resampled_mean
 
 #: Default design: 5 folds repeated 5 times (25 scores), a compromise between the 10x10 that
@@ -28,12 +29,13 @@ Splits = list[tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]]
 
 
 def make_splits(
-    y: Any, X: Any, cv: Any, repeats: int, seed: int, classifier: bool = True
+    y: Any, X: Any, cv: Any, repeats: int, seed: int, classifier: bool = True, groups: Any = None
 ) -> Splits:
     """Materialise the splits once, so paired comparisons use identical folds.
 
     Folds are stratified for classifiers on class labels, as scikit-learn's ``check_cv`` does;
-    an integer-valued regression target is not a class label.
+    an integer-valued regression target is not a class label. ``groups`` go to the splitter's
+    ``split`` (GroupKFold and the like).
     """
     from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold
     from sklearn.utils.multiclass import type_of_target
@@ -41,16 +43,29 @@ def make_splits(
     if cv is None:
         cv = DEFAULT_FOLDS
     if isinstance(cv, bool) or (isinstance(cv, int) and cv < 2):
-        raise ValueError(f"cv={cv!r} needs at least 2 folds; write cv=5 or pass a CV splitter")
+        raise EstimateError(f"cv={cv!r} needs at least 2 folds; write cv=5 or pass a CV splitter")
     if isinstance(cv, int):
+        if groups is not None:
+            raise EstimateError(
+                f"groups= needs a splitter that keeps groups apart, not cv={cv}; write "
+                f"cv=GroupKFold({cv}) or cv=StratifiedGroupKFold({cv}) (sklearn.model_selection)"
+            )
         if repeats < 1:
-            raise ValueError(f"repeats={repeats!r} must be at least 1")
+            raise EstimateError(f"repeats={repeats!r} must be at least 1")
         stratified = classifier and type_of_target(y) in ("binary", "multiclass")
         splitter_class = RepeatedStratifiedKFold if stratified else RepeatedKFold
         splitter = splitter_class(n_splits=cv, n_repeats=repeats, random_state=seed % 2**32)
         return [(train, test) for train, test in splitter.split(X, y)]
     if hasattr(cv, "split"):
-        return [(np.asarray(train), np.asarray(test)) for train, test in cv.split(X, y)]
+        try:
+            return [(np.asarray(train), np.asarray(test)) for train, test in cv.split(X, y, groups)]
+        except ValueError as error:
+            if groups is None and "groups" in str(error):
+                raise EstimateError(
+                    f"cv={cv!r} splits by groups; pass them: exp.score(..., cv=..., "
+                    "groups=<the group of each row>)"
+                ) from None
+            raise
     return [(np.asarray(train), np.asarray(test)) for train, test in cv]
 
 
@@ -76,12 +91,13 @@ def score(
     repeats: int,
     seed: int,
     level: float,
+    groups: Any = None,
 ) -> Estimate:
     """A learner's cross-validated score with the corrected resampled t interval."""
     from sklearn.base import is_classifier
 
     classifier = is_classifier(estimator)
-    splits = make_splits(y, X, cv, repeats, seed, classifier=classifier)
+    splits = make_splits(y, X, cv, repeats, seed, classifier=classifier, groups=groups)
     scores = split_scores(estimator, X, y, scoring, splits)
     is_accuracy = scoring == "accuracy" or (scoring is None and classifier)
     return corrected_resampled_mean(
@@ -106,12 +122,13 @@ def compare(
     repeats: int,
     seed: int,
     level: float,
+    groups: Any = None,
 ) -> Estimate:
     """The paired score difference a - b on identical splits, corrected resampled t."""
     from sklearn.base import is_classifier
 
     classifier = is_classifier(estimator_a) and is_classifier(estimator_b)
-    splits = make_splits(y, X, cv, repeats, seed, classifier=classifier)
+    splits = make_splits(y, X, cv, repeats, seed, classifier=classifier, groups=groups)
     differences = split_scores(estimator_a, X, y, scoring, splits) - split_scores(
         estimator_b, X, y, scoring, splits
     )

@@ -17,3 +17,7 @@ class DefinitionError(ExperimentError):
 
 class AnswerError(ExperimentError):
     """The experiment ran but its answer cannot be judged (no answer, wrong type, missing name)."""
+
+
+class EstimateError(ExperimentError, ValueError):
+    """An ``exp`` method got values it cannot make an estimate of (too few, NaN, no trials)."""

@@ -39,8 +39,11 @@ machinery opens the interval on that side, because the full-data value can lie b
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
+
+from .errors import EstimateError
 
 Trend = Literal["rises", "falls"]
 
@@ -215,11 +218,20 @@ def proportion(
 ) -> Estimate:
     """A binomial proportion with its Wilson interval."""
     if isinstance(successes, bool) or isinstance(trials, bool):
-        raise TypeError("successes and trials must be whole numbers, not booleans")
+        raise EstimateError(
+            f"exp.{label or 'proportion'} needs whole numbers of successes and trials, not "
+            f"booleans ({successes!r}, {trials!r}); pass counts, e.g. int(hits.sum()), len(hits)"
+        )
     successes, trials = int(successes), int(trials)
-    if trials <= 0 or not 0 <= successes <= trials:
-        raise ValueError(
-            f"a proportion needs 0 <= successes <= trials and trials > 0, got {successes}/{trials}"
+    if trials <= 0:
+        raise EstimateError(
+            f"exp.{label or 'proportion'} got {trials} trials: a share of nothing has no value; "
+            "check that the sample or test set is not empty"
+        )
+    if not 0 <= successes <= trials:
+        raise EstimateError(
+            f"exp.{label or 'proportion'} needs 0 <= successes <= trials, got "
+            f"{successes}/{trials}; pass (successes, trials) in that order"
         )
     low, high = wilson_interval(successes, trials, level)
     return Estimate(
@@ -237,13 +249,11 @@ def proportion(
 
 def mean(values: Any, level: float, trend: Trend | None = None, label: str = "") -> Estimate:
     """The mean of independent observations with a Student-t interval."""
-    import numpy as np
-
-    data = np.asarray(values, dtype=float).reshape(-1)
-    if data.size < 2 or not np.all(np.isfinite(data)):
-        raise ValueError(
-            f"a mean with an interval needs at least 2 finite values, got {data.size} "
-            f"({int(np.sum(~np.isfinite(data)))} not finite)"
+    data = _finite_values(values, "exp.mean")
+    if data.size < 2:
+        raise EstimateError(
+            f"exp.mean got {data.size} value(s); an interval needs the spread of at least 2 "
+            "independent values (return the single number itself if that is the answer)"
         )
     centre = float(data.mean())
     se = float(data.std(ddof=1) / math.sqrt(data.size))
@@ -277,12 +287,11 @@ def corrected_resampled_mean(
     the score can take (the interval is cut to it); ``pooled_rows``, for an accuracy, the rows
     its test predictions cover (its interval spans at least their Wilson interval).
     """
-    import numpy as np
-
-    data = np.asarray(scores, dtype=float).reshape(-1)
-    if data.size < 2 or not np.all(np.isfinite(data)):
-        raise ValueError(
-            f"a cross-validated interval needs at least 2 finite split scores, got {data.size}"
+    data = _finite_values(scores, "a cross-validated score")
+    if data.size < 2:
+        raise EstimateError(
+            f"a cross-validated interval needs at least 2 split scores, got {data.size}; "
+            "use cv=5 or a splitter with several splits"
         )
     j = data.size
     centre = float(data.mean())
@@ -307,3 +316,31 @@ def corrected_resampled_mean(
         trend=trend,
         label=label,
     )
+
+
+def _finite_values(values: Any, what: str) -> Any:
+    """``values`` as a flat float array, or an EstimateError saying what is wrong with them."""
+    import numpy as np
+
+    if isinstance(values, Iterator):
+        values = list(values)  # a generator: numpy would not read it
+    try:
+        data = np.asarray(values, dtype=float).reshape(-1)
+    except (TypeError, ValueError) as error:
+        raise EstimateError(f"{what} needs numbers, got {type(values).__name__}: {error}") from None
+    bad = int(np.sum(~np.isfinite(data)))
+    if bad:
+        raise EstimateError(
+            f"{what} got {bad} NaN or infinite value(s) among {data.size}; find where they come "
+            "from, or drop them first (values[np.isfinite(values)]) if they are expected"
+        )
+    return data
+
+
+def check_trend(trend: Any) -> None:
+    """Refuse a ``trend`` other than ``"rises"``, ``"falls"`` or None."""
+    if trend not in ("rises", "falls", None):
+        raise EstimateError(
+            f"trend={trend!r} is not a trend; write trend='rises' (a score that grows with "
+            "more data), trend='falls' (a loss) or trend=None"
+        )

@@ -88,7 +88,16 @@ class Predicate:
     text: str
 
     def evaluate(self, answer: Any, judging: Judging) -> Verdict:
-        result = self.function(judging.prepare(answer))
+        try:
+            result = self.function(judging.prepare(answer))
+        except TypeError as error:
+            if not contains_estimate(answer):
+                raise
+            raise AnswerError(
+                f"predicate {self.text} cannot handle an estimate ({error}); write a string "
+                "expectation such as '> 0.5', which judges the whole interval, or use the "
+                "estimate's .low, .high or .value in the predicate"
+            ) from None
         if isinstance(result, Verdict):
             return result
         if type(result).__name__ in ("bool", "bool_") and type(result).__module__ in (

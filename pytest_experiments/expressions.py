@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import AnswerError, DefinitionError
+from .estimates import Estimate
 from .evidence import Judging, compare, is_nan, nan_message
 from .verdicts import Verdict, all_of, any_of
 
@@ -276,9 +277,11 @@ class _Evaluator:
         try:
             return function(*args)
         except (TypeError, ValueError, ZeroDivisionError, OverflowError) as error:
-            shown = ", ".join(repr(arg) for arg in args)
+            shown = ", ".join(_show(arg) for arg in args)
+            hint = _ESTIMATE_HINT if any(isinstance(arg, Estimate) for arg in args) else ""
             raise AnswerError(
-                f"expectation {self.text!r} cannot be computed on the answer ({shown}): {error}"
+                f"expectation {self.text!r} cannot be computed on the answer ({shown}): "
+                f"{error}{hint}"
             ) from None
 
     def _compare(self, op: ast.cmpop, left: Any, right: Any) -> Verdict:
@@ -291,14 +294,28 @@ class _Evaluator:
                 return uncertain
             result = _COMPARE[type(op)](left, right)
         except TypeError:
+            estimates = isinstance(left, Estimate) or isinstance(right, Estimate)
+            hint = _ESTIMATE_HINT if estimates else "; check the answer's type"
             raise AnswerError(
-                f"expectation {self.text!r} compares {left!r} ({type(left).__name__}) "
-                f"{_COMPARE_TEXT[type(op)]} {right!r} ({type(right).__name__}), which cannot "
-                "be compared; check the answer's type"
+                f"expectation {self.text!r} compares {_show(left)} ({type(left).__name__}) "
+                f"{_COMPARE_TEXT[type(op)]} {_show(right)} ({type(right).__name__}), which cannot "
+                f"be compared{hint}"
             ) from None
         if isinstance(result, Verdict):
             return result
         return Verdict.of(bool(result))
+
+
+_ESTIMATE_HINT = (
+    "; an estimate is compared with a number (<, <=, >, >=, ==, !=, in a band with "
+    "pytest.approx) and shifted or scaled by one (+, -, *, /): write 'a > 0.5 and b > 0.5' "
+    "rather than 'min(a, b) > 0.5', and exp.compare(a, b, X, y) for a difference of two learners"
+)
+
+
+def _show(value: Any) -> str:
+    """A value as the user sees it in reports: estimates as ``0.871 [0.842, 0.897]``."""
+    return str(value) if isinstance(value, Estimate) else repr(value)
 
 
 def _too_large(exponent: Any) -> bool:

@@ -99,6 +99,15 @@ def bad_expression(case_id: str, expression: str, *fragments: str) -> BadExperim
     return error(case_id, module(f"expect({expression!r})"), *fragments)
 
 
+SCORE_PRELUDE = """
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+
+X = [[i % 7, i % 3] for i in range(40)]
+y = [i % 2 for i in range(40)]
+groups = [i // 4 for i in range(40)]
+"""
+
 EXPERIMENTS: list[BadExperiment] = [
     # -- @pytest.mark.sample -------------------------------------------------------------------
     error("sample_zero", module("sample(0)"), "@pytest.mark.sample", "got 0"),
@@ -317,6 +326,75 @@ EXPERIMENTS: list[BadExperiment] = [
         "sample_arrays_of_different_lengths",
         module(params="exp", body="exp.sample([1, 2, 3], [1, 2])\nreturn 1"),
         "exp.sample got arrays with different numbers of rows [3, 2]",
+    ),
+    # -- estimates made of values they cannot be made of ------------------------------------
+    failed(
+        "mean_with_nan",
+        module(params="exp", body='return exp.mean([0.5, float("nan"), 0.7])'),
+        "exp.mean got 1 NaN or infinite value(s) among 3",
+        "values[np.isfinite(values)]",
+    ),
+    failed(
+        "mean_of_one_value",
+        module(params="exp", body="return exp.mean([0.5])"),
+        "exp.mean got 1 value(s)",
+        "at least 2",
+    ),
+    failed(
+        "mean_bad_trend",
+        module(params="exp", body='return exp.mean([1, 2], trend="down")'),
+        "trend='down' is not a trend",
+        "trend='rises'",
+    ),
+    failed(
+        "proportion_of_nothing",
+        module(params="exp", body="return exp.proportion(0, 0)"),
+        "exp.proportion got 0 trials",
+    ),
+    failed(
+        "accuracy_of_nothing",
+        module(params="exp", body="return exp.accuracy([], [])"),
+        "exp.accuracy got 0 trials",
+    ),
+    failed(
+        "answer_nan",
+        module('expect(">= 0.9")', body='return float("nan")'),
+        "meets nan, which is not a number",
+    ),
+    failed(
+        "min_of_estimates",
+        module(
+            'expect("min(a, b) > 0.5")',
+            params="exp",
+            body='return {"a": exp.proportion(6, 10), "b": exp.proportion(7, 10)}',
+        ),
+        "cannot be computed on the answer (0.600 [",
+        "rather than 'min(a, b) > 0.5'",
+    ),
+    failed(
+        "predicate_on_an_estimate",
+        module("expect(lambda e: e > 0.5)", params="exp", body="return exp.proportion(6, 10)"),
+        "predicate lambda e: e > 0.5 cannot handle an estimate",
+        "string expectation",
+    ),
+    failed(
+        "groups_with_a_number_of_folds",
+        module(
+            params="exp",
+            prelude=SCORE_PRELUDE,
+            body="return exp.score(LogisticRegression(), X, y, cv=5, groups=groups)",
+        ),
+        "groups= needs a splitter that keeps groups apart, not cv=5",
+        "cv=GroupKFold(5)",
+    ),
+    failed(
+        "group_splitter_without_groups",
+        module(
+            params="exp",
+            prelude=SCORE_PRELUDE,
+            body="return exp.score(LogisticRegression(), X, y, cv=GroupKFold(4))",
+        ),
+        "splits by groups; pass them",
     ),
     # An async experiment is a malformed definition: an ERROR at setup like the others.
     error("async_experiment", module(define="async def"), "async function"),

@@ -328,3 +328,30 @@ def test_correction_can_turn_a_marginal_refutation_inconclusive(
             "*5 inconclusive*",
         ]
     )
+
+
+def test_estimate_methods_take_what_scikit_learn_takes() -> None:
+    from pytest_experiments import Experiment
+
+    exp = Experiment("x", 1.0, 0)
+    assert exp.mean(value for value in (0.5, 0.7, 0.6)).value == pytest.approx(0.6)
+    column = exp.accuracy([[1], [0], [1], [1]], [1, 0, 0, 1])
+    assert (column.value, column.n) == (0.75, 4)
+
+
+def test_score_with_groups_keeps_each_group_on_one_side() -> None:
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+
+    from pytest_experiments import Experiment
+    from pytest_experiments.crossval import make_splits
+
+    X, y = load_iris(return_X_y=True)
+    groups = [i // 5 for i in range(len(y))]
+    score = Experiment("x", 1.0, 0).score(
+        LogisticRegression(max_iter=500), X, y, cv=GroupKFold(5), groups=groups
+    )
+    assert score.n == 5 and 0.8 < score.value <= 1.0
+    for train, test in make_splits(y, X, GroupKFold(5), 1, 0, groups=groups):
+        assert not {groups[i] for i in train} & {groups[i] for i in test}
