@@ -39,9 +39,20 @@ class ExperimentSpec:
     fraction: Share | None
 
 
+#: Every marker the plugin reads on an experiment, for spotting misspelt ones.
+PLUGIN_MARKERS = (*EXPERIMENT_MARKERS, "priority", "data_files")
+
+
 def read_spec(item: pytest.Item, require_question: bool) -> ExperimentSpec:
     """Read and validate an experiment's markers; raise :class:`DefinitionError` on the first
     problem."""
+    misspelt = _misspelt_marker(item)
+    if misspelt is not None:
+        name, meant = misspelt
+        raise DefinitionError(
+            f"@pytest.mark.{name} is not a marker pytest knows; did you mean "
+            f"@pytest.mark.{meant}? (register it in the ini file's markers if it is your own)"
+        )
     return ExperimentSpec(
         question=_question(item.get_closest_marker("question"), require_question),
         expectation=_expectation(item.get_closest_marker("expect")),
@@ -106,4 +117,21 @@ def stray_marker(item: pytest.Item) -> str | None:
     for mark in item.own_markers:
         if mark.name in EXPERIMENT_MARKERS:
             return mark.name
+    return None
+
+
+def _misspelt_marker(item: pytest.Item) -> tuple[str, str] | None:
+    """An unregistered marker whose name is close to one of the plugin's, and that one."""
+    names = {mark.name for mark in item.iter_markers()} - set(PLUGIN_MARKERS)
+    if not names:
+        return None
+    import difflib
+
+    registered = {
+        line.split(":")[0].split("(")[0].strip() for line in item.config.getini("markers")
+    }
+    for name in sorted(names - registered):
+        close = difflib.get_close_matches(name, PLUGIN_MARKERS, n=1, cutoff=0.85)
+        if close:
+            return name, close[0]
     return None

@@ -80,7 +80,14 @@ def parse_share(value: object, source: str) -> Share:
     """A fraction, or ``"auto"`` to grow the sample until the verdict is decisive."""
     if isinstance(value, str) and value.strip().lower() == AUTO:
         return AUTO
-    return parse_fraction(value, source)
+    try:
+        return parse_fraction(value, source)
+    except SettingError as error:
+        if not isinstance(value, str):
+            raise
+        raise SettingError(
+            f"{error}, or auto to grow the sample until the verdict is decisive"
+        ) from None
 
 
 def parse_confidence(value: object, source: str) -> float:
