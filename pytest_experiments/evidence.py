@@ -122,14 +122,18 @@ def compare(op: str, left: Any, right: Any, judging: Judging) -> Verdict | None:
     unopened = rule(a[2], a[3], b[2], b[3])
     estimate = left if isinstance(left, Estimate) else right
     if verdict is Verdict.INCONCLUSIVE and unopened is Verdict.INCONCLUSIVE:
-        remedy = (
-            "more data would narrow it (--sample auto or a larger --sample)"
-            if judging.subsample
-            else "all the data was used: the question needs more data or a less noisy method"
-        )
         judging.notes.append(
             f"{left} {op} {right} holds for only part of the {estimate.level * 100:.3g}% "
-            f"interval; {remedy}"
+            f"interval; {_remedy(judging)}"
+        )
+    elif verdict is Verdict.INCONCLUSIVE and _trend(left) and _trend(right):
+        # Both may move with more data: only all the data orders them, and a paired
+        # comparison on the same folds (exp.compare) is far sharper than two intervals.
+        judging.trend_blocked = True
+        judging.notes.append(
+            f"on a subsample both {left} and {right} may still change with more data, so "
+            f"{op} between them is not taken as {unopened.value}; run --full, or compare the "
+            "two learners paired on the same folds with exp.compare(a, b, X, y)"
         )
     elif verdict is Verdict.INCONCLUSIVE:
         judging.trend_blocked = True
@@ -149,7 +153,32 @@ def within(answer: Any, low: float, high: float, judging: Judging) -> Verdict | 
     if bounds is None:
         return None
     a_lo, a_hi = bounds[0], bounds[1]
-    return _decide(low <= a_lo and a_hi <= high, a_hi < low or a_lo > high)
+    verdict = _decide(low <= a_lo and a_hi <= high, a_hi < low or a_lo > high)
+    if verdict is Verdict.INCONCLUSIVE:
+        opened = (a_lo, a_hi) != (bounds[2], bounds[3])
+        remedy = (
+            "on a subsample the score may still change with more data (learning curve); grow "
+            "the sample (--sample auto) or run --full"
+            if opened
+            else _remedy(judging)
+        )
+        judging.notes.append(
+            f"{answer} lies only partly inside the band [{_short_number(low)}, "
+            f"{_short_number(high)}] at the {answer.level * 100:.3g}% level; {remedy}"
+        )
+    return verdict
+
+
+def _remedy(judging: Judging) -> str:
+    return (
+        "more data would narrow it (--sample auto or a larger --sample)"
+        if judging.subsample
+        else "all the data was used: the question needs more data or a less noisy method"
+    )
+
+
+def _short_number(number: float) -> str:
+    return f"{number:.4g}"
 
 
 def _point(value: Any) -> tuple[float, float, float, float]:
@@ -157,6 +186,10 @@ def _point(value: Any) -> tuple[float, float, float, float]:
         raise TypeError(f"an estimate can only be compared with a number, not {value!r}")
     number = float(value)
     return number, number, number, number
+
+
+def _trend(value: Any) -> bool:
+    return isinstance(value, Estimate) and value.trend is not None
 
 
 def _other(left: Any, right: Any) -> str:

@@ -355,3 +355,17 @@ def test_score_with_groups_keeps_each_group_on_one_side() -> None:
     assert score.n == 5 and 0.8 < score.value <= 1.0
     for train, test in make_splits(y, X, GroupKFold(5), 1, 0, groups=groups):
         assert not {groups[i] for i in train} & {groups[i] for i in test}
+
+
+def test_inconclusive_verdicts_say_why() -> None:
+    judging = Judging(0.95, subsample=True)
+    parse_expectation((pytest.approx(0.5, abs=0.05),), {}).evaluate(estimate(0.4, 0.6), judging)
+    assert judging.notes == [
+        "0.500 [0.400, 0.600] lies only partly inside the band [0.45, 0.55] at the 95% level; "
+        "more data would narrow it (--sample auto or a larger --sample)"
+    ]
+    judging = Judging(0.95, subsample=True)
+    scores = {"a": estimate(0.9, 0.95, "rises"), "b": estimate(0.1, 0.12, "rises")}
+    assert parse_expectation(("a > b",), {}).evaluate(scores, judging) is Verdict.INCONCLUSIVE
+    assert judging.trend_blocked
+    assert "exp.compare(a, b, X, y)" in judging.notes[0]
