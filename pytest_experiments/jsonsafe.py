@@ -50,9 +50,13 @@ def to_jsonable(value: Any, keep: tuple[type, ...] = ()) -> JSONValue:
     if package == "numpy" and hasattr(value, "tolist"):
         return to_jsonable(value.tolist(), keep)
     if package == "pandas":
-        # pandas' own to_json gives text; a Series is its values, a DataFrame its columns.
+        # pandas' own to_json gives text; a DataFrame is its columns, a Series its values,
+        # named by its labels unless they are just positions (0, 1, 2, ...).
         if hasattr(value, "columns"):
             return to_jsonable(value.to_dict(orient="list"), keep)
+        index = getattr(value, "index", None)
+        if index is not None and index.is_unique and not _positions(index):
+            return to_jsonable({str(label): item for label, item in value.items()}, keep)
         if hasattr(value, "tolist"):
             return to_jsonable(value.tolist(), keep)
     to_json = getattr(value, "to_json", None)
@@ -74,3 +78,8 @@ def to_jsonable(value: Any, keep: tuple[type, ...] = ()) -> JSONValue:
     if isinstance(value, (datetime.datetime, datetime.date)):
         return value.isoformat()
     raise NotJSONSafe(f"a {type(value).__module__}.{type(value).__qualname__} value")
+
+
+def _positions(index: Any) -> bool:
+    """Whether a pandas index is just 0, 1, 2, ... (a RangeIndex from 0 in steps of 1)."""
+    return type(index).__name__ == "RangeIndex" and index.start == 0 and index.step == 1

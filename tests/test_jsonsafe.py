@@ -213,10 +213,14 @@ def test_unsupported_values_raise(value: Any, fragment: str) -> None:
 
 def test_pandas_objects_are_not_silently_turned_into_json_text() -> None:
     # pandas objects have a ``to_json`` method that returns a JSON *string*; an answer that is a
-    # Series must not arrive as the text '{"0":1,"1":2}'. A Series is its values, a DataFrame
-    # its columns.
+    # Series must not arrive as the text '{"0":1,"1":2}'. A Series is its values named by its
+    # labels (so 'x > 0' can name them), a list when its labels are only positions; a
+    # DataFrame is its columns.
     series = to_jsonable(pd.Series([1, 2], index=["x", "y"]))
-    assert series == [1, 2]
+    assert series == {"x": 1, "y": 2}
+    assert to_jsonable(pd.Series([1, 2])) == [1, 2]
+    assert to_jsonable(pd.Series([3, 4], index=[0, 0])) == [3, 4]  # repeated labels
+    assert to_jsonable(pd.Series([5], index=[7])) == {"7": 5}
     frame = to_jsonable(pd.DataFrame({"a": [1, 2], "b": [0.5, 1.5]}))
     assert frame == {"a": [1, 2], "b": [0.5, 1.5]}
     assert_plain(series)
