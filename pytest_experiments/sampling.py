@@ -139,10 +139,15 @@ def subsample(
     size = sample_size(n_rows, fraction, min_rows)
     if labels is not None:
         n_classes = len(np.unique(labels))
-        if n_classes > n_rows // 2 and n_classes > size:
+        # Labels with under 2 rows each, or dozens of float labels with under 5 rows each, are
+        # a measurement, not classes (diabetes' target: 214 whole-number floats in 442 rows);
+        # keeping one row of each would swell the sample far beyond its fraction.
+        floats = labels.dtype.kind == "f" and n_classes >= 50 and n_classes > n_rows // 5
+        if (n_classes > n_rows // 2 or floats) and n_classes > size:
             raise SamplingError(
-                f"exp.sample(stratify=...) found {n_classes} distinct labels in {n_rows} rows; "
-                "stratify on class labels (bin a continuous target first) or drop stratify"
+                f"exp.sample(stratify=...) found {n_classes} distinct labels in {n_rows} rows, "
+                f"more than the {size} rows to keep: that looks like a regression target; drop "
+                "stratify (or stratify on binned values)"
             )
         size = min(n_rows, max(size, n_classes))
     if size >= n_rows:

@@ -501,9 +501,23 @@ def test_something_without_rows_is_refused() -> None:
 def test_continuous_target_cannot_be_stratified() -> None:
     X = np.arange(1000)
     y = np.linspace(0.0, 1.0, 1000)
-    with pytest.raises(SamplingError, match=r"1000 distinct labels in 1000 rows.*bin") as info:
+    with pytest.raises(SamplingError, match=r"1000 distinct labels in 1000 rows.*binned") as info:
         subsample([X, y], 0.1, 0, stratify=True)
     assert "stratify" in str(info.value)
+
+
+def test_integer_valued_regression_target_cannot_be_stratified() -> None:
+    # diabetes: 214 distinct integer values in 442 rows; keeping one row of each would make a
+    # 5 % sample (22 rows) nearly half the data
+    from sklearn.datasets import load_diabetes
+
+    X, y = load_diabetes(return_X_y=True)
+    with pytest.raises(SamplingError, match="214 distinct labels in 442 rows.*regression target"):
+        subsample([X, y], 0.05, 0, stratify=True, min_rows=0)
+    # class labels stratify however many there are: 300 classes of 4 rows each
+    labels = np.repeat(np.arange(300), 4)
+    _, rows, _ = subsample([labels], 0.05, 0, stratify=True, min_rows=0)
+    assert rows == 300
 
 
 def test_stratify_on_a_matrix_is_refused() -> None:
