@@ -5,9 +5,10 @@ The inputs are summed up in a *fingerprint* (a SHA-256), computed for every expe
 run and kept with its result in the journal:
 
 * the experiment function's source, and its module's file;
-* the project modules that module uses (followed through module globals and the imports in the
-  function's body, transitively; only files under the rootdir and outside the Python
-  installation and its site-packages), and the ``conftest.py`` files from the rootdir down
+* the project modules that module uses (followed through module globals, the import
+  statements of each project file and the imports in the function's body, transitively; only
+  files under the rootdir and outside the Python installation and its site-packages), and the
+  ``conftest.py`` files from the rootdir down
   (all read once per process: a file edited during a run counts from the next run);
 * its markers, in order, with their arguments (``priority`` only orders the run and is left
   out; memory addresses in reprs are dropped);
@@ -323,12 +324,44 @@ def _module_closure(module: types.ModuleType, root: str) -> dict[str, str]:
             continue
         if file is not None:
             seen[file] = _file_digest(Path(file))
+            stack.extend(
+                used for used in _source_imports(current, file) if used.__name__ not in visited
+            )
         stack.extend(
             used
             for used in _used_modules(iter(list(vars(current).values())))
             if used.__name__ not in visited
         )
     return seen
+
+
+def _source_imports(module: types.ModuleType, file: str) -> Iterator[types.ModuleType]:
+    """The loaded modules a project file's import statements name, anywhere in it: ``from
+    config import N_NEIGHBORS`` leaves only a number in the module's globals, yet the answer
+    changes with config.py."""
+    import ast
+    import importlib.util
+
+    try:
+        tree = ast.parse(Path(file).read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return
+    package = module.__package__ or ""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            try:
+                base = importlib.util.resolve_name("." * node.level + (node.module or ""), package)
+            except (ImportError, ValueError):
+                continue
+            names = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+        else:
+            continue
+        for name in names:
+            imported = sys.modules.get(name)
+            if imported is not None:
+                yield imported
 
 
 # -- reusing -------------------------------------------------------------------------------

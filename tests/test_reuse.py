@@ -353,3 +353,41 @@ def test_marker_arguments_read_the_same_in_every_process() -> None:
     )
     assert reuse.stable_repr((1, "x")) == "(1, 'x')"
     assert " at 0x" not in reuse.stable_repr(lambda: 1)
+
+
+def test_constants_imported_from_project_modules_are_inputs(pytester: pytest.Pytester) -> None:
+    # `from config import N` leaves only a number in the experiment's module; the answer still
+    # changes with config.py, and with a module that config's neighbours import constants from.
+    pytester.makepyfile(
+        **{
+            "lab/__init__.py": "",
+            "lab/config.py": "N_NEIGHBORS = 5\n",
+            "lab/util.py": "EPS = 1e-9\n",
+            "lab/features.py": "from .util import EPS\n\ndef scale(x):\n    return x + EPS\n",
+            "test_study.py": """
+                import pytest
+                from lab.config import N_NEIGHBORS
+                from lab.features import scale
+
+                @pytest.mark.question("Which k?")
+                def exp_k(exp):
+                    with open("ran.log", "a") as handle:
+                        handle.write("exp_k\\n")
+                    return scale(N_NEIGHBORS)
+                """,
+        }
+    )
+    pytester.makeconftest("import sys, os\nsys.path.insert(0, os.path.dirname(__file__))\n")
+    pytester.runpytest()
+    assert ran(pytester) == ["exp_k"]
+    pytester.runpytest("--reuse")
+    assert ran(pytester) == []
+    for path, old, new in (
+        ("lab/config.py", "= 5", "= 50"),
+        ("lab/util.py", "1e-9", "1e9"),
+    ):
+        edit(path, old, new)(pytester)
+        pytester.runpytest("--reuse")
+        assert ran(pytester) == ["exp_k"], f"a change to {path} must run it again"
+        pytester.runpytest("--reuse")
+        assert ran(pytester) == []
