@@ -207,6 +207,11 @@ def build_parser() -> argparse.ArgumentParser:
         f"changed recently first, then refuted and inconclusive ones (default: "
         f"{DEFAULT_MAX_PLOTS}; each plot takes about 0.1 s)",
     )
+    report.add_argument(
+        "--force",
+        action="store_true",
+        help="replace --html FILE even if it is not an earlier report",
+    )
     _journal_options(report, top=False)
 
     export = commands.add_parser(
@@ -219,6 +224,11 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", required=True, choices=("jsonl", "csv"), dest="fmt")
     export.add_argument(
         "-o", "--output", metavar="FILE", type=Path, help="write here instead of stdout"
+    )
+    export.add_argument(
+        "--force",
+        action="store_true",
+        help="replace --output FILE even if it is not an earlier export",
     )
     _journal_options(export, top=False)
     return parser
@@ -494,6 +504,8 @@ def cmd_report(args: argparse.Namespace, connection: sqlite3.Connection, path: P
             f"cannot write the report to {args.html}: there is no directory "
             f"{args.html.parent}; create it or choose another --html path"
         )
+    if args.html is not None and not args.force:
+        _refuse_to_overwrite(args.html, "--html", "an earlier report", _is_html_report)
     kb = build(connection, path, recent_runs=args.recent, history_entries=args.history)
     if args.html is None:
         sys.stdout.write(render_markdown(kb))
@@ -525,6 +537,8 @@ def cmd_export(args: argparse.Namespace, connection: sqlite3.Connection, path: P
     if args.output is None:
         writer(connection, sys.stdout)
         return EXIT_OK
+    if not args.force:
+        _refuse_to_overwrite(args.output, "--output", "an earlier export", _is_export)
     try:
         with args.output.open("w", encoding="utf-8", newline="") as stream:
             count = writer(connection, stream)
@@ -534,6 +548,37 @@ def cmd_export(args: argparse.Namespace, connection: sqlite3.Connection, path: P
         ) from None
     print(f"wrote {count:,} results to {args.output}", file=sys.stderr)
     return EXIT_OK
+
+
+def _refuse_to_overwrite(path: Path, option: str, what: str, ours: Callable[[str], bool]) -> None:
+    """A CommandError unless ``path`` is new, empty, or a file this command wrote before."""
+    if path.is_dir():
+        raise CommandError(f"{option} {path} is a directory; name a file")
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(4096).decode("utf-8", errors="replace")
+    except FileNotFoundError:
+        return
+    except OSError as error:
+        raise CommandError(
+            f"cannot read {path}: {error.strerror}; choose another {option} path"
+        ) from None
+    if head and not ours(head):
+        raise CommandError(
+            f"{path} exists and is not {what} of pytest-experiments; choose another {option} "
+            "path, or add --force to replace it"
+        )
+
+
+def _is_html_report(head: str) -> bool:
+    return '<meta name="generator" content="pytest-experiments' in head
+
+
+def _is_export(head: str) -> bool:
+    from .export import COLUMNS
+
+    first = head.split("\n", 1)[0]
+    return first.startswith(",".join(COLUMNS[:3])) or first.startswith('{"run_id": ')
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, sqlite3.Connection, Path], int]] = {

@@ -56,6 +56,7 @@ COLUMNS = (
     "error",
     "worker",
     "finished",
+    "reused_from",
 )
 
 _QUERY = """
@@ -63,7 +64,8 @@ SELECT r.run_id, runs.uid, runs.started, runs.finished, runs.exit_status, runs.c
        runs.mode, r.fraction >= 1.0, runs.git_commit, runs.git_branch, runs.git_dirty,
        runs.host, runs.python, r.nodeid, r.question, r.expectation, r.status, r.answer,
        r.answer_text, r.fraction, r.rows, r.total_rows, r.seed, r.record, r.duration, r.error,
-       r.worker, r.finished
+       r.worker, r.finished,
+       CASE WHEN instr(r.data, '"reused_from"') > 0 THEN r.data END
 FROM results AS r JOIN runs ON runs.id = r.run_id
 ORDER BY r.run_id, r.id
 """
@@ -78,6 +80,8 @@ def _raw_rows(connection: sqlite3.Connection) -> Iterator[list[Any]]:
         cells[7] = bool(cells[7])  # full
         if cells[10] is not None:
             cells[10] = bool(cells[10])  # git_dirty
+        data = loads(cells[-1]) if cells[-1] is not None else None  # only reused rows' data
+        cells[-1] = data.get("reused_from") if isinstance(data, dict) else None
         number = as_number(loads(cells[17]))
         numbers = [None, None, None] if number is None else [number.value, number.low, number.high]
         cells[value_at:value_at] = numbers

@@ -165,6 +165,7 @@ class JournalBuilder:
         duration: float = 1.5,
         error: str | None = None,
         worker: str | None = "gw0",
+        reused_from: int | None = None,
     ) -> None:
         if answer_text is None and answer is not None:
             answer_text = json.dumps(answer)
@@ -184,6 +185,8 @@ class JournalBuilder:
             "duration": duration,
             "error": error,
         }
+        if reused_from is not None:
+            data["reused_from"] = reused_from
         if self.journal is not None:
             self.journal.add_result(run_id, data, worker or "master")
             return

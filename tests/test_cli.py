@@ -513,6 +513,46 @@ def test_export_to_a_file(run_cli: Cli, lab: Path, tmp_path: Path) -> None:
     assert len(pd.read_csv(target)) == 22
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["export", "--format", "csv", "-o"],
+        ["export", "--format", "jsonl", "-o"],
+        ["report", "--html"],
+    ],
+    ids=["csv", "jsonl", "html"],
+)
+def test_nothing_the_user_wrote_is_overwritten(
+    run_cli: Cli, lab: Path, tmp_path: Path, command: list[str]
+) -> None:
+    mine = tmp_path / "train.csv"
+    mine.write_text("x,y\n1,2\n")
+    outcome = run_cli.on(lab, *command, mine)
+    assert_one_line_error(outcome, f"{mine} exists and is not an earlier")
+    assert "--force" in outcome.err
+    assert mine.read_text() == "x,y\n1,2\n"
+    # an earlier output of the same command is replaced, and --force replaces anything
+    target = tmp_path / "out"
+    assert run_cli.on(lab, *command, target).status == 0
+    assert run_cli.on(lab, *command, target).status == 0
+    assert run_cli.on(lab, *command, mine, "--force").status == 0
+    assert mine.read_text() != "x,y\n1,2\n"
+
+
+def test_export_marks_reused_results(run_cli: Cli, tmp_path: Path) -> None:
+    journal = JournalBuilder(tmp_path / "j.sqlite")
+    first, second = journal.run(T0), journal.run(T0 + 60)
+    journal.result(first, "t.py::exp_a", question="q", status="answered", answer=1)
+    journal.result(
+        second, "t.py::exp_a", question="q", status="answered", answer=1, reused_from=first
+    )
+    journal.close()
+    out = run_cli.on(journal.path, "export", "--format", "jsonl").out
+    frame = pd.read_json(io.StringIO(out), lines=True)
+    assert frame.reused_from.isna().tolist() == [True, False]
+    assert frame.reused_from[1] == first
+
+
 def test_export_needs_a_known_format(run_cli: Cli, lab: Path) -> None:
     outcome = run_cli.on(lab, "export", "--format", "xlsx")
     assert outcome.status == 2

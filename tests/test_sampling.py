@@ -512,7 +512,7 @@ def test_integer_valued_regression_target_cannot_be_stratified() -> None:
     from sklearn.datasets import load_diabetes
 
     X, y = load_diabetes(return_X_y=True)
-    with pytest.raises(SamplingError, match="214 distinct labels in 442 rows.*regression target"):
+    with pytest.raises(SamplingError, match=r"214 distinct labels in 442 rows.*regression target"):
         subsample([X, y], 0.05, 0, stratify=True, min_rows=0)
     # class labels stratify however many there are: 300 classes of 4 rows each
     labels = np.repeat(np.arange(300), 4)
