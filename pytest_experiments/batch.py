@@ -378,7 +378,8 @@ def other_time_lines(batch: Batch) -> list[str]:
         plural = "s" if batch.tests != 1 else ""
         if batch.tests_seconds is None:
             lines.append(
-                f"    {batch.tests} plain test{plural}: time unknown (never journaled; not counted)"
+                f"    {batch.tests} plain test{plural}: time unknown (no recent run timed "
+                "any; not counted)"
             )
         else:
             lines.append(

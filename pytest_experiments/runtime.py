@@ -49,8 +49,10 @@ MAX_EXPONENT = 3.0
 #: Durations below this are timer noise; the floor keeps their logarithm finite.
 MIN_SECONDS = 1e-3
 
-#: Finished runs whose overhead (start-up, fixtures) is averaged, newest first.
+#: Finished runs whose overhead (start-up, fixtures) is averaged, newest first: those on as
+#: many workers among the last :data:`OVERHEAD_SCAN` runs (any of them if none).
 OVERHEAD_RUNS = 5
+OVERHEAD_SCAN = 50
 
 #: Runs whose estimates are checked against what happened, newest first.
 ACCURACY_RUNS = 10
@@ -256,7 +258,7 @@ def load_history(
     journal: Journal,
     nodeids: Iterable[str],
     before: float | None = None,
-    runs: int = OVERHEAD_RUNS,
+    runs: int = OVERHEAD_SCAN,
 ) -> History:
     """The history of ``nodeids`` and the last ``runs`` finished runs, as written before
     ``before`` (a Unix time; None: everything).
@@ -305,15 +307,16 @@ def run_overhead(run: RunRow, results: Sequence[ResultRow]) -> float | None:
 
 
 def typical_overhead(history: History, workers: int) -> tuple[float, int] | None:
-    """The median overhead of the recent runs on as many workers (any runs if none), and how
-    many runs it rests on."""
+    """The median overhead of the newest :data:`OVERHEAD_RUNS` runs on as many workers (of
+    any runs if none), and how many runs it rests on: a run on one worker says little about
+    the start-up of eight."""
     measured = [
         (workers_of(history.run_results[run.id]), overhead)
         for run in history.runs
         if (overhead := run_overhead(run, history.run_results[run.id])) is not None
     ]
     same = [overhead for count, overhead in measured if count == workers]
-    values = same or [overhead for _, overhead in measured]
+    values = (same or [overhead for _, overhead in measured])[:OVERHEAD_RUNS]
     if not values:
         return None
     return statistics.median(values), len(values)
@@ -348,7 +351,7 @@ class Accuracy:
 def past_accuracy(journal: Journal, before: float | None = None) -> Accuracy:
     """What the model would have estimated before each of the last :data:`ACCURACY_RUNS`
     finished runs, from the history before that run, against what each run took."""
-    history = load_history(journal, (), before=before, runs=ACCURACY_RUNS + OVERHEAD_RUNS)
+    history = load_history(journal, (), before=before, runs=ACCURACY_RUNS + OVERHEAD_SCAN)
     nodeids = {row.nodeid for rows in history.run_results.values() for row in rows}
     every = {nodeid: journal.history(nodeid, limit=None) for nodeid in nodeids}
     errors: list[float] = []

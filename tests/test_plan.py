@@ -226,7 +226,7 @@ def test_the_plan_lists_every_experiment_with_its_last_answer_and_cost(
             "wall-clock in one process: about 17.7s",
             # Run 1 (one process, 10 s) spent 12.2 s in experiments: no overhead left.
             "    start-up and fixtures: about 0.00s (median of 1 past run)",
-            "    1 plain test: time unknown (never journaled; not counted)",
+            "    1 plain test: time unknown (no recent run timed any; not counted)",
             "    1 experiment never timed: guessed 5.91s in all",
             # exp_depth in run 2: estimated 3.2s from run 1, took 2.8s.
             "past estimates: experiments within 14% (median of 1)",

@@ -200,3 +200,22 @@ def test_without_earlier_history_there_is_nothing_to_check(tmp_path: Path) -> No
     assert accuracy_line(accuracy) == (
         "past estimates: none to check yet (they need runs with earlier history)"
     )
+
+
+def test_the_overhead_comes_from_runs_on_as_many_workers_even_if_older(tmp_path: Path) -> None:
+    # One run on two workers, then six quick serial runs of a subdirectory: the plan for -n 2
+    # still uses the two-worker run's start-up, not the serial runs'.
+    path = tmp_path / "j.sqlite"
+    two = PastRun(
+        [Timed("t.py::exp_a", 3.0, worker="gw0"), Timed("t.py::exp_b", 2.0, worker="gw1")],
+        wall=10.0,
+        tests=20,
+        tests_seconds=2.0,
+    )
+    serial = [PastRun([Timed("s.py::exp_c", 0.1)], wall=0.2) for _ in range(6)]
+    timed_history(path, [two, *serial])
+    with open_journal(path) as journal:
+        history = load_history(journal, [])
+    assert typical_overhead(history, 2) == (pytest.approx(6.5), 1)
+    assert typical_overhead(history, 1) == (pytest.approx(0.1), 5)  # the newest five
+    assert seconds_per_test(history) == pytest.approx(0.1)  # older than the last five runs
