@@ -231,6 +231,20 @@ class XdistBatch:
         if any(map(looks_like_experiment, ids)):
             self.activate()
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # A budget that deselected every experiment leaves only plain tests to carry the
+        # batch: keep it for the budget section, and turn the controller's hooks on.
+        from .batch import BATCH_ATTRIBUTE
+
+        shipped = getattr(report, BATCH_ATTRIBUTE, None)
+        if shipped is None or self.activate.done:
+            return
+        from .batch import Batch, batch_key
+
+        self.activate.config.stash[batch_key] = Batch.from_json(shipped)
+        self.activate()
+
 
 class BatchTerminal:
     """On the controller (or the only process): receives the batch and shows the budget."""

@@ -195,6 +195,18 @@ def test_nothing_fits_a_budget_smaller_than_the_plain_tests(night: pytest.Pytest
     result.stdout.fnmatch_lines(["budget 1.00s on 1 worker: 0 of 4 experiments fit*"])
 
 
+def test_under_xdist_a_budget_that_drops_everything_still_says_so(night: pytest.Pytester) -> None:
+    result = night.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "--budget", "1s")
+    assert result.parseoutcomes() == {"passed": 1}
+    result.stdout.fnmatch_lines(
+        [
+            "*= budget =*",
+            "budget 1.00s on 2 workers: 0 of 4 experiments fit*",
+            "deselected by the budget (4), most important first:",
+        ]
+    )
+
+
 def test_a_priority_that_is_not_a_whole_number_is_an_error_of_that_experiment(
     pytester: pytest.Pytester,
 ) -> None:
