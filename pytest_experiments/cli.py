@@ -386,10 +386,11 @@ def render_history(results: list[Result]) -> str:
             versus = "(full data)"
         else:
             versus = "-"
+        reused = f" (reused from run {result.reused_from})" if result.reused_from else ""
         row = [
             str(result.run_id),
             timestamp(result.run_started),
-            result.status,
+            result.status + reused,
             _one_line(result.shown_answer(), 50),
             result.sample_text(),
             result.commit_text(),

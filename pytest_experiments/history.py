@@ -317,6 +317,8 @@ class Result:
     run_started: float
     git_commit: str | None
     git_dirty: bool | None
+    #: The run that computed this answer, when ``--reuse`` took it from there.
+    reused_from: int | None = None
 
     @property
     def is_verdict(self) -> bool:
@@ -353,7 +355,9 @@ class Result:
 RESULT_COLUMNS = (
     "r.run_id, r.nodeid, r.question, r.expectation, r.status, r.answer, r.answer_text, "
     "r.fraction, r.rows, r.total_rows, r.seed, r.record, r.duration, r.error, r.worker, "
-    "r.finished, runs.started, runs.git_commit, runs.git_dirty"
+    "r.finished, runs.started, runs.git_commit, runs.git_dirty, "
+    # the result's data only when it says it was reused (parsing every row would be slow)
+    "CASE WHEN instr(r.data, '\"reused_from\"') > 0 THEN r.data END"
 )
 RESULTS_FROM = "results AS r JOIN runs ON runs.id = r.run_id"
 
@@ -379,7 +383,14 @@ def result_from_row(row: Sequence[Any]) -> Result:
         run_started=row[16],
         git_commit=row[17],
         git_dirty=_bool(row[18]),
+        reused_from=_reused_from(row[19]) if len(row) > 19 else None,
     )
+
+
+def _reused_from(data_text: str | None) -> int | None:
+    data = loads(data_text)
+    source = data.get("reused_from") if isinstance(data, dict) else None
+    return source if isinstance(source, int) and not isinstance(source, bool) else None
 
 
 def results_of_run(connection: sqlite3.Connection, run_id: int) -> dict[str, Result]:

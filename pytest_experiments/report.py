@@ -103,10 +103,14 @@ class Entry:
 
     def evidence_text(self) -> str:
         current = self.current
+        cost = (
+            f"reused from run {current.reused_from}"
+            if current.reused_from is not None
+            else f"{current.duration:.2f}s"
+        )
         return (
             f"{current.sample_text()}, seed {current.seed}, run {current.run_id} "
-            f"({timestamp(current.run_started)}), commit {current.commit_text()}, "
-            f"{current.duration:.2f}s"
+            f"({timestamp(current.run_started)}), commit {current.commit_text()}, {cost}"
         )
 
     def absent_text(self) -> str | None:

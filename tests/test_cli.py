@@ -719,3 +719,24 @@ def test_only_report_html_imports_jinja2_and_matplotlib(lab: Path, tmp_path: Pat
     found = probe("--journal", str(lab), "report", "--html", str(tmp_path / "r.html"))
     assert found["status"] == 0
     assert {"matplotlib", "jinja2"} <= set(found["heavy"])  # type: ignore[arg-type]
+
+
+def test_reused_results_name_the_run_that_computed_them(run_cli: Cli, tmp_path: Path) -> None:
+    journal = JournalBuilder(tmp_path / "j.sqlite")
+    first, second = journal.run(T0), journal.run(T0 + 60)
+    journal.result(first, "t.py::exp_a", question="How many?", status="answered", answer=1)
+    journal.result(
+        second,
+        "t.py::exp_a",
+        question="How many?",
+        status="answered",
+        answer=1,
+        duration=0.0,
+        reused_from=first,
+    )
+    journal.close()
+    report = run_cli.on(journal.path, "report")
+    assert f"run {second} " in report.out and f"reused from run {first}" in report.out
+    assert "0.00s" not in report.out
+    show = run_cli.on(journal.path, "show", "exp_a")
+    assert f"answered (reused from run {first})" in show.out
