@@ -115,7 +115,7 @@ def _single_argument(marker: pytest.Mark, name: str, example: str) -> Any:
 def stray_marker(item: pytest.Item) -> str | None:
     """The name of an experiment marker put directly on a plain test, if any."""
     for mark in item.own_markers:
-        if mark.name in EXPERIMENT_MARKERS:
+        if mark.name in PLUGIN_MARKERS:
             return mark.name
     return None
 

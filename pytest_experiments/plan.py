@@ -82,15 +82,17 @@ def entry_lines(entry: PlanEntry) -> list[str]:
     if entry.last_started is not None:
         stamp = datetime.datetime.fromtimestamp(entry.last_started).strftime("%Y-%m-%d %H:%M")
         when = f", {stamp}"
+    source = last.data.get("reused_from") if isinstance(last.data, dict) else None
+    reused = f", reused from run {source}" if source is not None else ""
     lines.append(
         f"    last:      {last.status}{answer} at {format_fraction(last.fraction)} "
-        f"(run {last.run_id}{when})"
+        f"(run {last.run_id}{when}{reused})"
     )
     if last.error and last.status in ("failed", "error", "crashed") and entry.problem is None:
         lines.append(f"    error:     {_shorten(last.error)}")
+    took = "reused (not run)" if source is not None else format_duration(last.duration)
     lines.append(
-        f"    time:      last {format_duration(last.duration)} at "
-        f"{format_fraction(last.fraction)}; {_estimate_text(entry)}"
+        f"    time:      last {took} at {format_fraction(last.fraction)}; {_estimate_text(entry)}"
     )
     return lines
 

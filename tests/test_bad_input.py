@@ -429,6 +429,18 @@ EXPERIMENTS: list[BadExperiment] = [
         function="test_case",
     ),
     error(
+        "stray_priority",
+        module("priority(3)", name="test_case", question=False),
+        "@pytest.mark.priority is for experiments, but test_case is a plain test",
+        function="test_case",
+    ),
+    error(
+        "stray_data_files",
+        module('data_files("x.csv")', name="test_case", question=False),
+        "@pytest.mark.data_files is for experiments, but test_case is a plain test",
+        function="test_case",
+    ),
+    error(
         "plain_test_asks_for_exp",
         module(name="test_case", params="exp", body="pass", question=False),
         "test_case asks for the exp fixture, which only experiments get",
