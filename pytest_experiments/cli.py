@@ -478,7 +478,7 @@ def render_diff(diff: RunDiff) -> str:
         lines.append("")
     for title, results in (
         (f"added (in run {diff.b.id}, not in run {diff.a.id})", diff.added),
-        (f"gone (in run {diff.a.id}, not in run {diff.b.id})", diff.gone),
+        (f"gone (in run {diff.a.id}, not in run {diff.b.id}: not selected, or removed)", diff.gone),
     ):
         if not results:
             continue

@@ -267,7 +267,9 @@ def test_diff_defaults_to_the_last_two_runs(run_cli: Cli, lab: Path) -> None:
 
     added = out.split("added (in run 4, not in run 3) (1):")[1].split("\n\n")[0]
     assert ROWS in added and "crashed" in added
-    gone = out.split("gone (in run 3, not in run 4) (1):")[1].split("\n\n")[0]
+    gone = out.split("gone (in run 3, not in run 4: not selected, or removed) (1):")[1].split(
+        "\n\n"
+    )[0]
     assert LEGACY in gone
     assert out.rstrip().endswith("2 experiments unchanged")
     for unchanged in (MARKUP, TREE):
