@@ -529,6 +529,11 @@ class ResultsReporter:
         if terminal is not None:
             for category in VERDICT_CATEGORIES:
                 terminal.stats.setdefault(category, [])
+            # pytest recomputes the categories its last line lists only when one is new (or at
+            # the last test): without this, an interrupted run would say "no tests ran".
+            refresh = getattr(terminal, "_set_main_color", None)
+            if callable(refresh):
+                refresh()
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         results = sorted(self.results.values(), key=lambda result: result.index)

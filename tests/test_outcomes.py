@@ -299,3 +299,20 @@ def test_recorded_values_are_kept_with_the_result(pytester: pytest.Pytester) -> 
     assert (data["rows"], data["total_rows"]) == (100, 500)
     assert data["status"] == "confirmed"
     assert data["answer"] == 100.0
+
+
+def test_an_interrupted_run_still_counts_what_finished(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_study="""
+        import pytest
+
+        @pytest.mark.question("Which n?")
+        @pytest.mark.parametrize("n", [1, 2, 3])
+        def exp_n(exp, n):
+            if n == 3:
+                raise KeyboardInterrupt  # Ctrl-C during the third experiment
+            return n
+        """
+    )
+    result = pytester.runpytest()
+    result.stdout.fnmatch_lines(["*KeyboardInterrupt*", "*= 2 answered in *"])
