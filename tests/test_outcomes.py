@@ -314,5 +314,6 @@ def test_an_interrupted_run_still_counts_what_finished(pytester: pytest.Pytester
             return n
         """
     )
-    result = pytester.runpytest()
+    # in a subprocess: in-process, pytester would pass the interrupt on to this run
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["*KeyboardInterrupt*", "*= 2 answered in *"])
