@@ -341,10 +341,20 @@ def budget_lines(batch: Batch, details: bool = True) -> list[str]:
     workers = f"{batch.workers} worker{'s' if batch.workers != 1 else ''}"
     kept = len(batch.jobs)
     total = kept + len(batch.dropped)
+    fixed = (batch.overhead or 0.0) + (batch.tests_seconds or 0.0) / max(1, batch.workers)
+    if kept == 0 and fixed > HEADROOM * batch.budget:
+        plan = (
+            f"start-up and plain tests alone take about {format_duration(fixed)}, more than "
+            "the budget allows"
+        )
+    else:
+        plan = (
+            f"about {format_duration(batch.wall)} wall-clock (planned to end within "
+            f"{HEADROOM:.0%} of the budget)"
+        )
     lines = [
         f"budget {format_duration(batch.budget)} on {workers}: {kept} of {total} experiments "
-        f"fit, about {format_duration(batch.wall)} wall-clock (planned to end within "
-        f"{HEADROOM:.0%} of the budget)"
+        f"fit, {plan}"
     ]
     if details:
         lines.extend(other_time_lines(batch))

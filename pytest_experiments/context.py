@@ -149,7 +149,11 @@ class Experiment:
         return proportion(hits, int(truth.size), self.confidence, trend=trend, label="accuracy")
 
     def mean(self, values: Any, *, trend: Trend | None = None) -> Estimate:
-        """The mean of independent ``values`` with a Student-t interval at :attr:`confidence`."""
+        """The mean of independent ``values`` with a Student-t interval at :attr:`confidence`.
+
+        Not for cross-validation fold scores: their training sets overlap, so they are not
+        independent and this interval would be far too narrow; use :meth:`score` for them.
+        """
         from .estimates import check_trend, mean
 
         check_trend(trend)
