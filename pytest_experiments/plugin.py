@@ -508,6 +508,7 @@ class ResultsReporter:
         downgraded = correct(list(self.results.values()), settings)
         self.config.stash[corrected_key] = [result for result, _ in downgraded]
         terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        junit = self.config.pluginmanager.get_plugin("experiments-junitxml")
         refuted_failures = 0
         for result, previous in downgraded:
             report = self.reports[result.nodeid]
@@ -515,6 +516,12 @@ class ResultsReporter:
             if terminal is not None and report in terminal.stats.get(previous + tail, []):
                 terminal.stats[previous + tail].remove(report)
                 terminal.stats.setdefault("inconclusive" + tail, []).append(report)
+            if junit is not None and not settings.fail_inconclusive:
+                junit.make_inconclusive(
+                    result.nodeid,
+                    previous,
+                    result.note or f"inconclusive after {settings.correction}",
+                )
             if previous == "refuted" and report.failed and not settings.fail_inconclusive:
                 refuted_failures += 1
         if refuted_failures:
@@ -565,28 +572,58 @@ def correct(
 
 
 class JUnitFailureType:
-    """Types the junitxml ``<failure>`` of a refuted assumption as ``AssumptionRefuted``.
+    """Types the junitxml ``<failure>`` of a refuted assumption as ``AssumptionRefuted``, and
+    turns the test case of a verdict that ``--exp-correction`` made inconclusive into a skip.
 
     Runs after junitxml has written the element for the report (trylast) and only touches that
-    element's ``type`` attribute.
+    element's ``type`` attribute; keeps the test case's reporter for the correction.
     """
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
+        self.reporters: dict[str, Any] = {}
+
+    def _log(self) -> Any:
+        try:
+            from _pytest.junitxml import xml_key
+        except ImportError:  # pragma: no cover - junitxml moved; the failure keeps its type
+            return None
+        return self.config.stash.get(xml_key, None)
 
     @pytest.hookimpl(trylast=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         data = getattr(report, REPORT_ATTRIBUTE, None)
-        if data is None or data.get("status") != "refuted" or not report.failed:
+        if data is None or report.when != "call":
             return
-        try:
-            from _pytest.junitxml import xml_key
-        except ImportError:  # pragma: no cover - junitxml moved; the failure keeps its type
+        log = self._log()
+        if log is None:
             return
-        xml = self.config.stash.get(xml_key, None)
-        if xml is None:
+        reporter = log.node_reporter(report)
+        self.reporters[report.nodeid] = reporter
+        if data.get("status") != "refuted" or not report.failed:
             return
-        for node in reversed(xml.node_reporter(report).nodes):
+        for node in reversed(reporter.nodes):
             if node.tag == "failure":
                 node.set("type", "AssumptionRefuted")
                 break
+
+    def make_inconclusive(self, nodeid: str, previous: str, message: str) -> None:
+        """The corrected verdict in the test case junitxml is about to write: a skip (as an
+        inconclusive verdict is) instead of a pass or an AssumptionRefuted failure."""
+        log, reporter = self._log(), self.reporters.get(nodeid)
+        if log is None or reporter is None:
+            return
+        import xml.etree.ElementTree as ET
+
+        case = reporter.to_xml()  # the finished test case's element
+        for child in list(case):
+            if child.tag == "failure":
+                case.remove(child)
+                log.stats["failure"] -= 1
+        if previous == "confirmed":
+            log.stats["passed"] -= 1
+        ET.SubElement(case, "skipped", type="pytest.skip", message=message)
+        log.stats["skipped"] += 1
+        for prop in case.iter("property"):
+            if prop.get("name") == "verdict":
+                prop.set("value", "inconclusive")

@@ -330,6 +330,43 @@ def test_correction_can_turn_a_marginal_refutation_inconclusive(
     )
 
 
+@pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_junitxml_carries_the_corrected_verdict(
+    pytester: pytest.Pytester, xdist: list[str]
+) -> None:
+    import xml.etree.ElementTree as ET
+
+    pytester.makepyfile(
+        test_many="""
+        import pytest
+
+        @pytest.mark.question("Marginal?")
+        @pytest.mark.expect("> 0.5")
+        def exp_marginal(exp):
+            return exp.proportion(39, 100)
+
+        @pytest.mark.question("Unclear?")
+        @pytest.mark.expect("> 0.5")
+        @pytest.mark.parametrize("k", range(4))
+        def exp_unclear(exp, k):
+            return exp.proportion(50 + k, 100)
+        """
+    )
+    result = pytester.runpytest_subprocess(
+        "--exp-correction", "holm", "--junitxml", "junit.xml", "-p", "no:cacheprovider", *xdist
+    )
+    assert result.ret == 0
+    suite = ET.parse(pytester.path / "junit.xml").getroot().find("testsuite")
+    assert suite is not None
+    assert (suite.get("failures"), suite.get("skipped"), suite.get("tests")) == ("0", "5", "5")
+    case = next(c for c in suite.iter("testcase") if c.get("name") == "exp_marginal")
+    assert case.find("failure") is None
+    skipped = case.find("skipped")
+    assert skipped is not None and "holm" in (skipped.get("message") or "")
+    verdicts = {p.get("value") for p in case.iter("property") if p.get("name") == "verdict"}
+    assert verdicts == {"inconclusive"}
+
+
 def test_estimate_methods_take_what_scikit_learn_takes() -> None:
     from pytest_experiments import Experiment
 
