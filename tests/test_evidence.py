@@ -292,25 +292,26 @@ def test_confidence_changes_the_intervals(pytester: pytest.Pytester) -> None:
     at_99.stdout.fnmatch_lines(["INCONCLUSIVE *answer 0.600 [[]0.471, 0.716[]]*"])
 
 
+MARGINAL_STUDY = """
+import pytest
+
+@pytest.mark.question("Marginal?")
+@pytest.mark.expect("> 0.5")
+def exp_marginal(exp):
+    return exp.proportion(39, 100)  # refuted at 95 %, p about 0.03
+
+@pytest.mark.question("Unclear?")
+@pytest.mark.expect("> 0.5")
+@pytest.mark.parametrize("k", range(4))
+def exp_unclear(exp, k):
+    return exp.proportion(50 + k, 100)
+"""
+
+
 def test_correction_can_turn_a_marginal_refutation_inconclusive(
     pytester: pytest.Pytester,
 ) -> None:
-    pytester.makepyfile(
-        test_many="""
-        import pytest
-
-        @pytest.mark.question("Marginal?")
-        @pytest.mark.expect("> 0.5")
-        def exp_marginal(exp):
-            return exp.proportion(39, 100)  # refuted at 95 %, p about 0.03
-
-        @pytest.mark.question("Unclear?")
-        @pytest.mark.expect("> 0.5")
-        @pytest.mark.parametrize("k", range(4))
-        def exp_unclear(exp, k):
-            return exp.proportion(50 + k, 100)
-        """
-    )
+    pytester.makepyfile(test_many=MARGINAL_STUDY)
     plain = pytester.runpytest("--no-journal")
     assert plain.ret == 1
     plain.stdout.fnmatch_lines(["*1 refuted, 4 inconclusive*"])
@@ -336,22 +337,7 @@ def test_junitxml_carries_the_corrected_verdict(
 ) -> None:
     import xml.etree.ElementTree as ET
 
-    pytester.makepyfile(
-        test_many="""
-        import pytest
-
-        @pytest.mark.question("Marginal?")
-        @pytest.mark.expect("> 0.5")
-        def exp_marginal(exp):
-            return exp.proportion(39, 100)
-
-        @pytest.mark.question("Unclear?")
-        @pytest.mark.expect("> 0.5")
-        @pytest.mark.parametrize("k", range(4))
-        def exp_unclear(exp, k):
-            return exp.proportion(50 + k, 100)
-        """
-    )
+    pytester.makepyfile(test_many=MARGINAL_STUDY)
     result = pytester.runpytest_subprocess(
         "--exp-correction", "holm", "--junitxml", "junit.xml", "-p", "no:cacheprovider", *xdist
     )
