@@ -392,3 +392,43 @@ def test_inconclusive_verdicts_say_why() -> None:
     assert parse_expectation(("a > b",), {}).evaluate(scores, judging) is Verdict.INCONCLUSIVE
     assert judging.trend_blocked
     assert "exp.compare(a, b, X, y)" in judging.notes[0]
+
+
+def test_a_sample_drawn_in_a_fixture_is_the_only_look(pytester: pytest.Pytester) -> None:
+    # The fixture runs once, before the body: auto cannot grow its sample, so there is one look
+    # on the fixture's rows, a plain number there is not judged, and the rows are reported.
+    pytester.makeconftest(
+        """
+        import pytest
+
+        @pytest.fixture
+        def rows(exp):
+            return exp.sample(list(range(1000)), min_rows=0)
+        """
+    )
+    pytester.makepyfile(
+        test_study="""
+        import pytest
+
+        @pytest.mark.question("Even share?")
+        @pytest.mark.expect("> 0.3")
+        def exp_even(exp, rows):
+            return exp.proportion(sum(1 for x in rows if x % 2 == 0), len(rows))
+
+        @pytest.mark.question("How many rows?")
+        @pytest.mark.expect(">= 500")
+        def exp_count(exp, rows):
+            return len(rows)
+        """
+    )
+    auto = pytester.runpytest("--sample", "auto", "--no-journal", "-p", "no:cacheprovider")
+    auto.stdout.fnmatch_lines(
+        [
+            "CONFIRMED    test_study.py::exp_even *at 10% (100/1,000 rows), 1 look*",
+            "INCONCLUSIVE test_study.py::exp_count *answer 100  at 10% (100/1,000 rows), 1 look*",
+            "*exp_count: the sample was drawn in a fixture*could not grow it*; a plain number "
+            "on a subsample is not taken as refuted",
+        ]
+    )
+    fixed = pytester.runpytest("--sample", "0.1", "--no-journal", "-p", "no:cacheprovider")
+    fixed.stdout.fnmatch_lines(["REFUTED      test_study.py::exp_count *10% (100/1,000 rows)*"])
