@@ -65,7 +65,8 @@ def _question(marker: pytest.Mark | None, required: bool) -> str | None:
         if required:
             raise DefinitionError(
                 'experiment has no question; add @pytest.mark.question("What does this experiment '
-                'answer?") (or set experiment_require_question = false in the ini file)'
+                'answer?") (or set experiment_require_question = false in the ini file); it is '
+                "an experiment because its name starts with exp_: rename a helper that is not one"
             )
         return None
     text = _single_argument(marker, "question", '@pytest.mark.question("Is k-NN better scaled?")')

@@ -7,6 +7,7 @@ library and pytest are imported here; numpy and scikit-learn load when an experi
 
 from __future__ import annotations
 
+import fnmatch
 import inspect
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -152,6 +153,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type="bool",
         default=False,
     )
+    parser.addini(
+        "experiment_files",
+        "file patterns collected as experiment modules besides python_files (default: "
+        "exp_*.py; empty: experiments only in test files)",
+        type="args",
+        default=[EXPERIMENT_FILES],
+    )
     recording.addoption(parser)
     downtime.addoption(parser)
 
@@ -159,12 +167,46 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 # -- configuration ---------------------------------------------------------------------------
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, Any, Any]:
+    # Research scripts are often named exp_*.py too; one that parses its command line or exits
+    # at import would end the whole run with an INTERNALERROR. Make it that file's error.
+    try:
+        return (yield)
+    except SystemExit as error:
+        if not isinstance(collector, pytest.Module) or not any(
+            fnmatch.fnmatch(collector.path.name, pattern)
+            for pattern in collector.config.getini("experiment_files")
+        ):
+            raise
+        return pytest.CollectReport(
+            collector.nodeid,
+            "failed",
+            longrepr=(
+                f"importing {collector.path.name} exited (SystemExit: {error.code}); it is "
+                "collected because it matches experiment_files (exp_*.py): put a script's work "
+                'under `if __name__ == "__main__":`, or set experiment_files in the ini file '
+                "to patterns that match only experiment modules"
+            ),
+            result=[],
+        )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     for line in MARKER_HELP.values():
         config.addinivalue_line("markers", line)
     # Appending to the user's own patterns keeps their python_functions/python_files working.
     config.addinivalue_line("python_functions", EXPERIMENT_PREFIX)
-    config.addinivalue_line("python_files", EXPERIMENT_FILES)
+    for pattern in config.getini("experiment_files"):
+        config.addinivalue_line("python_files", pattern)
+    arguments = [str(argument) for argument in config.invocation_params.args]
+    if "--journal" in arguments and not hasattr(config, "workerinput"):
+        following = arguments[arguments.index("--journal") + 1 :][:1]
+        raise pytest.UsageError(
+            f"write --journal={following[0] if following else 'PATH'} (with '='): pytest picks "
+            "the rootdir before it knows that --journal takes a value, and would take the path "
+            "for a test path"
+        )
     try:
         config.stash[settings_key] = read_settings(config)
     except SettingError as error:

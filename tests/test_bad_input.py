@@ -455,6 +455,12 @@ SETTINGS: list[BadSetting] = [
     BadSetting("sample_nan", ("--sample", "nan"), None, ("--sample", "got 'nan'")),
     BadSetting("seed_not_number", ("--seed", "abc"), None, ("--seed", "got 'abc'")),
     BadSetting("seed_negative", ("--seed", "-1"), None, ("--seed", "got '-1'")),
+    BadSetting(
+        "journal_two_words",
+        ("--journal", "lab.sqlite"),
+        None,
+        ("write --journal=lab.sqlite (with '=')", "rootdir"),
+    ),
     BadSetting("seed_fraction", ("--seed", "1.5"), None, ("--seed", "got '1.5'")),
     BadSetting(
         "ini_sample", (), "experiment_sample = 2", ("ini setting experiment_sample", "got '2'")

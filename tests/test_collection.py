@@ -160,3 +160,21 @@ def test_ini_switch_relaxes_the_question_requirement(pytester: pytest.Pytester) 
     result = pytester.runpytest()
     assert result.ret == 0
     result.stdout.fnmatch_lines(["*1 answered*"])
+
+
+def test_a_script_named_like_an_experiment_module_that_exits_is_that_files_error(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        exp_001_baseline="import sys\nsys.exit(2)\n", test_units="def test_a():\n    pass\n"
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+    result.stdout.fnmatch_lines(
+        ["ERROR exp_001_baseline.py - importing exp_001_baseline.py exited (SystemExit: 2)*"]
+    )
+    # experiment_files chooses which files are experiment modules; empty: only test files
+    pytester.makeini("[pytest]\nexperiment_files =\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    assert result.ret == 0
+    result.stdout.fnmatch_lines(["*1 passed*"])

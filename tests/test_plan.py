@@ -296,7 +296,7 @@ def test_a_plan_without_a_journal_knows_no_times_and_creates_none(
 def test_a_damaged_journal_stops_the_plan_with_one_line(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_study=STUDY)
     (pytester.path / "lab.sqlite").write_bytes(b"not a database" * 500)
-    result = pytester.runpytest("--exp-plan", "--journal", "lab.sqlite")
+    result = pytester.runpytest("--exp-plan", "--journal=lab.sqlite")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["ERROR: *lab.sqlite is not a readable journal (file is not*"])
     assert "Traceback" not in result.stdout.str() + result.stderr.str()

@@ -346,9 +346,7 @@ def test_a_journal_that_cannot_be_used_stops_the_run_with_one_line(
     path = pytester.path / "lab.sqlite"
     make(path)
     before = path.read_bytes()
-    result = pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "--journal", "lab.sqlite", *xdist
-    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--journal=lab.sqlite", *xdist)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     errors = [line for line in result.errlines if line.strip()]
     assert errors == [message.format(path=path)]
@@ -399,7 +397,7 @@ def test_journal_paths_from_the_command_line_and_the_ini_file(
     pytester.runpytest(str(pytester.path))
     assert (pytester.path / "notes" / "lab.sqlite").exists(), "ini paths are from the rootdir"
 
-    pytester.runpytest(str(pytester.path), "--journal", "mine.sqlite")
+    pytester.runpytest(str(pytester.path), "--journal=mine.sqlite")
     assert (subdirectory / "mine.sqlite").exists(), "--journal is from the current directory"
     assert not (pytester.path / "mine.sqlite").exists()
     assert query(pytester.path / "notes" / "lab.sqlite", "SELECT count(*) FROM runs") == [(1,)]
