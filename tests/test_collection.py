@@ -171,7 +171,7 @@ def test_a_script_named_like_an_experiment_module_that_exits_is_that_files_error
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
     result.stdout.fnmatch_lines(
-        ["ERROR exp_001_baseline.py - importing exp_001_baseline.py exited (SystemExit: 2)*"]
+        ["importing exp_001_baseline.py exited (SystemExit: 2); it is collected because*"]
     )
     # experiment_files chooses which files are experiment modules; empty: only test files
     pytester.makeini("[pytest]\nexperiment_files =\n")
