@@ -46,6 +46,14 @@ PLUGIN_MARKERS = (*EXPERIMENT_MARKERS, "priority", "data_files")
 def read_spec(item: pytest.Item, require_question: bool) -> ExperimentSpec:
     """Read and validate an experiment's markers; raise :class:`DefinitionError` on the first
     problem."""
+    for name in EXPERIMENT_MARKERS:
+        stacked = [mark for mark in getattr(item.obj, "pytestmark", ()) if mark.name == name]
+        if len(stacked) > 1:
+            combine = " (combine conditions with and / or)" if name == "expect" else ""
+            raise DefinitionError(
+                f"{item.name} has {len(stacked)} @pytest.mark.{name} markers and only the "
+                f"nearest would count; keep one{combine}"
+            )
     misspelt = _misspelt_marker(item)
     if misspelt is not None:
         name, meant = misspelt

@@ -327,6 +327,12 @@ EXPERIMENTS: list[BadExperiment] = [
         module(params="exp", body="exp.sample([1, 2, 3], [1, 2])\nreturn 1"),
         "exp.sample got arrays with different numbers of rows [3, 2]",
     ),
+    error(
+        "stacked_expectations",
+        module('expect(">= 1")', 'expect("<= 0")'),
+        "exp_case has 2 @pytest.mark.expect markers and only the nearest would count",
+        "and / or",
+    ),
     # -- misspelt markers: pytest only warns, and the experiment would run without them --------
     error(
         "misspelt_expect",
