@@ -167,6 +167,13 @@ def _labels(arrays: Sequence[Any], stratify: Any, n_rows: int) -> Any:
             f"shape {labels.shape}; pass the class labels as the last array or as stratify=y"
         )
     labels = labels.reshape(-1)
+    try:
+        np.unique(labels)
+    except TypeError:  # None or NaN among strings: numpy cannot sort them
+        raise SamplingError(
+            "exp.sample(stratify=...) got labels that cannot be sorted into classes (missing "
+            "values among strings?); fill or drop the missing labels first"
+        ) from None
     if len(labels) != n_rows:
         raise SamplingError(
             f"exp.sample got {len(labels)} stratify labels for {n_rows} rows; "

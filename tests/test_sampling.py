@@ -692,3 +692,9 @@ def test_parse_fraction_property(value: float) -> None:
     else:
         with pytest.raises(SettingError, match=r"^ini got"):
             parse_fraction(value, "ini")
+
+
+def test_labels_with_missing_values_cannot_be_stratified() -> None:
+    labels = np.array(["cat", "dog", None, "cat"] * 50, dtype=object)
+    with pytest.raises(SamplingError, match="missing values among strings"):
+        subsample([np.arange(200), labels], 0.1, 0, stratify=True)
