@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from .errors import AnswerError, DefinitionError
 from .evidence import Judging, contains_estimate, is_nan, nan_message, within
 from .expressions import Expression, parse_expression
+from .jsonsafe import answer_shape
 from .verdicts import Verdict, all_of
 
 
@@ -53,6 +54,7 @@ class Equals:
         expected = self.value
         if is_nan(answer):
             raise AnswerError(nan_message(self.text, answer))
+        expected = answer_shape(expected)  # as answers arrive: JSON-safe keys and lists
         if (
             isinstance(expected, Mapping)
             and isinstance(answer, Mapping)
@@ -70,8 +72,6 @@ class Equals:
             verdict = within(prepared, band[0], band[1], judging)
             if verdict is not None:
                 return verdict
-        if isinstance(expected, tuple):
-            expected = list(expected)  # answers arrive as JSON-safe lists
         try:
             return Verdict.of(bool(expected == answer))
         except (TypeError, ValueError) as error:

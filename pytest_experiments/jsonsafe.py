@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import enum
+import json
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -65,9 +66,10 @@ def to_jsonable(value: Any, keep: tuple[type, ...] = ()) -> JSONValue:
     if isinstance(value, Mapping):
         result: dict[str, JSONValue] = {}
         for key, item in value.items():
-            if not isinstance(key, str):
-                raise NotJSONSafe(f"a dict key {key!r} is not a string")
-            result[key] = to_jsonable(item, keep)
+            name = key_name(key)
+            if name in result:
+                raise NotJSONSafe(f"two dict keys that both read {name!r}")
+            result[name] = to_jsonable(item, keep)
         return result
     if isinstance(value, (list, tuple)):
         return [to_jsonable(item, keep) for item in value]
@@ -83,3 +85,34 @@ def to_jsonable(value: Any, keep: tuple[type, ...] = ()) -> JSONValue:
 def _positions(index: Any) -> bool:
     """Whether a pandas index is just 0, 1, 2, ... (a RangeIndex from 0 in steps of 1)."""
     return type(index).__name__ == "RangeIndex" and index.start == 0 and index.step == 1
+
+
+def key_name(key: Any) -> str:
+    """A dict key as JSON writes it: strings as they are, numbers as their text (``{3: 0.9}``
+    becomes ``{"3": 0.9}``, as ``json.dumps`` would); any other key is refused."""
+    if isinstance(key, str):
+        return key
+    if type(key).__module__ == "numpy" and hasattr(key, "item"):
+        key = key.item()
+    if isinstance(key, (bool, int, float)):
+        return json.dumps(key)
+    raise NotJSONSafe(
+        f"a dict key {key!r} ({type(key).__name__}), which is not a string or a number"
+    )
+
+
+def answer_shape(value: Any) -> Any:
+    """An expected value shaped as answers arrive: dict keys as :func:`key_name` writes them,
+    tuples as lists, at any depth (other keys and values unchanged)."""
+    if isinstance(value, Mapping):
+        shaped = {}
+        for key, item in value.items():
+            try:
+                name: Any = key_name(key)
+            except NotJSONSafe:
+                name = key
+            shaped[name] = answer_shape(item)
+        return shaped
+    if isinstance(value, (list, tuple)):
+        return [answer_shape(item) for item in value]
+    return value

@@ -47,7 +47,8 @@ def read_spec(item: pytest.Item, require_question: bool) -> ExperimentSpec:
     """Read and validate an experiment's markers; raise :class:`DefinitionError` on the first
     problem."""
     for name in EXPERIMENT_MARKERS:
-        stacked = [mark for mark in getattr(item.obj, "pytestmark", ()) if mark.name == name]
+        own = getattr(getattr(item, "obj", None), "pytestmark", ())
+        stacked = [mark for mark in own if mark.name == name]
         if len(stacked) > 1:
             combine = " (combine conditions with and / or)" if name == "expect" else ""
             raise DefinitionError(

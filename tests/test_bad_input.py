@@ -308,8 +308,8 @@ EXPERIMENTS: list[BadExperiment] = [
     ),
     failed(
         "answer_non_string_key",
-        module(body='return {1: "one"}'),
-        "a dict key 1 is not a string",
+        module(body='return {(1, 2): "one"}'),
+        "a dict key (1, 2) (tuple), which is not a string or a number",
     ),
     failed(
         "answer_string_compared_with_number",

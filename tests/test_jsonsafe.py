@@ -197,8 +197,8 @@ def test_objects_with_to_json() -> None:
         (1 + 2j, "builtins.complex"),
         ({"a": object()}, "builtins.object"),
         ([1, [2, object()]], "builtins.object"),
-        ({1: "a"}, "a dict key 1 is not a string"),
-        ({("a", "b"): 1}, "a dict key ('a', 'b') is not a string"),
+        ({("a", "b"): 1}, "a dict key ('a', 'b') (tuple), which is not a string or a number"),
+        ({1: "a", "1": "b"}, "two dict keys that both read '1'"),
         (Point, "builtins.type"),
         (lambda: 1, "function"),
         (datetime.timedelta(1), "datetime.timedelta"),
@@ -322,7 +322,7 @@ def test_normalize_answer_rejects_functions_and_classes(value: Any, shown: str) 
     [
         (object(), "containing a builtins.object value"),
         ({"model": object()}, "containing a builtins.object value"),
-        ({1: 0.5}, "containing a dict key 1 is not a string"),
+        ({(1, 2): 0.5}, "containing a dict key (1, 2) (tuple), which is not a string or a number"),
         (b"x", "builtins.bytes"),
     ],
 )
@@ -363,3 +363,9 @@ def test_normalize_answer_rejects_objects(value: Any, fragment: str) -> None:
 )
 def test_format_value(value: Any, shown: str) -> None:
     assert format_value(value) == shown
+
+
+def test_number_keys_become_their_json_text() -> None:
+    # {k: score for k in (1, 3, 5)} is a natural answer; JSON writes its keys as text
+    assert to_jsonable({1: 0.5, 3: 0.7}) == {"1": 0.5, "3": 0.7}
+    assert to_jsonable({np.int64(5): 1, True: 2, 0.5: 3}) == {"5": 1, "true": 2, "0.5": 3}

@@ -317,3 +317,20 @@ def test_an_interrupted_run_still_counts_what_finished(pytester: pytest.Pytester
     # in a subprocess: in-process, pytester would pass the interrupt on to this run
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.stdout.fnmatch_lines(["*KeyboardInterrupt*", "*= 2 answered in *"])
+
+
+def test_an_answer_keyed_by_numbers_meets_an_expectation_keyed_by_numbers(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_study="""
+        import pytest
+
+        @pytest.mark.question("Which k is best?")
+        @pytest.mark.expect({1: 0.5, 3: pytest.approx(0.7)})
+        def exp_by_k(exp):
+            return {k: score for k, score in ((1, 0.5), (3, 0.7000001))}
+        """
+    )
+    result = pytester.runpytest("--no-journal")
+    result.stdout.fnmatch_lines(["CONFIRMED    test_study.py::exp_by_k *answer 1=0.5, 3=0.7*"])
