@@ -449,6 +449,22 @@ def _ends_experiment(report: pytest.TestReport) -> bool:
 def _judge(item: pytest.Item, report: pytest.TestReport, result: ExperimentResult) -> None:
     """Give the call report the outcome its verdict means."""
     settings = item.config.stash[settings_key]
+    # pytest's xfail handling saw a body that returned normally: an (un)expected pass. For an
+    # experiment, xfail means "this assumption is expected to be refuted".
+    strict_xpass = report.failed and str(report.longrepr).startswith("[XPASS(strict)]")
+    if getattr(report, "wasxfail", None) is not None or strict_xpass:
+        result.expected_to_fail = True
+        if result.status == Verdict.REFUTED.value:
+            marker = item.get_closest_marker("xfail")
+            reason = str(marker.kwargs.get("reason", "")) if marker is not None else ""
+            report.outcome, report.wasxfail = "skipped", reason
+            report.longrepr = result.details()
+            return
+        if result.status != Verdict.INCONCLUSIVE.value:
+            return  # confirmed or answered: pytest's XPASS (a failure when strict) stands
+        if hasattr(report, "wasxfail"):
+            del report.wasxfail  # inconclusive is neither an expected nor an unexpected pass
+        report.outcome = "passed"
     if result.status == Verdict.REFUTED.value:
         report.longrepr = result.details()
         report.outcome = "passed" if settings.report_only else "failed"
@@ -490,8 +506,8 @@ def report_teststatus(
     report: pytest.TestReport, config: pytest.Config
 ) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
     data = getattr(report, REPORT_ATTRIBUTE, None)
-    if data is None or report.when != "call":
-        return None
+    if data is None or report.when != "call" or hasattr(report, "wasxfail"):
+        return None  # xfail-marked: pytest's own XFAIL/XPASS
     status = data.get("status")
     if status == "confirmed":
         return "confirmed", ".", ("CONFIRMED", {"green": True})

@@ -49,6 +49,8 @@ class ExperimentResult:
     fingerprint: str | None = None
     #: With ``--reuse``: the id of the run whose journaled answer this result repeats.
     reused_from: int | None = None
+    #: Marked ``xfail``: its refutation was expected (reported as pytest's XFAIL).
+    expected_to_fail: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -21,7 +21,7 @@ _MARKUP = {
 
 def write_refuted(reporter: pytest.TerminalReporter, results: Sequence[ExperimentResult]) -> None:
     """An ``assumptions refuted`` section: question, expectation and answer, no traceback."""
-    refuted = [result for result in results if result.status == "refuted"]
+    refuted = [r for r in results if r.status == "refuted" and not r.expected_to_fail]
     if not refuted:
         return
     reporter.write_sep("=", "assumptions refuted", red=True, bold=True)
@@ -72,4 +72,6 @@ def summary_line(result: ExperimentResult, width: int = 0) -> str:
     parts.append(f"{result.duration:.2f}s")
     if result.reused_from is not None:
         parts.append(f"reused from run {result.reused_from}")
+    if result.expected_to_fail and result.status == "refuted":
+        parts.append("expected (xfail)")
     return "  ".join(part for part in parts if part)

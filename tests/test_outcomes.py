@@ -334,3 +334,44 @@ def test_an_answer_keyed_by_numbers_meets_an_expectation_keyed_by_numbers(
     )
     result = pytester.runpytest("--no-journal")
     result.stdout.fnmatch_lines(["CONFIRMED    test_study.py::exp_by_k *answer 1=0.5, 3=0.7*"])
+
+
+def test_xfail_on_an_experiment_means_its_refutation_is_expected(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(
+        test_study="""
+        import pytest
+
+        @pytest.mark.question("Known weak?")
+        @pytest.mark.xfail(reason="known weak")
+        @pytest.mark.expect(">= 2")
+        def exp_weak(exp):
+            return 1
+
+        @pytest.mark.question("Better than feared?")
+        @pytest.mark.xfail(reason="known weak")
+        @pytest.mark.expect(">= 0")
+        def exp_better(exp):
+            return 1
+
+        @pytest.mark.question("Strictly weak?")
+        @pytest.mark.xfail(reason="known weak", strict=True)
+        @pytest.mark.expect(">= 0")
+        def exp_strict(exp):
+            return 1
+        """
+    )
+    result = pytester.runpytest("--no-journal", "-rxXf", "--junitxml", "junit.xml")
+    result.stdout.fnmatch_lines(
+        [
+            "REFUTED      test_study.py::exp_weak *expected (xfail)",
+            "XFAIL test_study.py::exp_weak - known weak",
+            "XPASS test_study.py::exp_better - known weak",
+            "FAILED test_study.py::exp_strict - [XPASS(strict)] known weak",
+            "*= 1 failed, 1 xfailed, 1 xpassed in *",
+        ]
+    )
+    assert "assumptions refuted" not in result.stdout.str()
+    junit = (pytester.path / "junit.xml").read_text()
+    assert '<skipped type="pytest.xfail" message="known weak"' in junit
