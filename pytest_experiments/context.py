@@ -31,8 +31,19 @@ class Experiment:
         confidence: the level of the intervals the estimate methods return (``--confidence``).
     """
 
-    def __init__(self, nodeid: str, fraction: float, seed: int, confidence: float = 0.95) -> None:
+    def __init__(
+        self,
+        nodeid: str,
+        fraction: float,
+        seed: int,
+        confidence: float = 0.95,
+        data_seed: int | None = None,
+    ) -> None:
         self.nodeid = nodeid
+        #: Seeds which rows ``exp.sample`` keeps and the folds of ``exp.score``/``compare``:
+        #: shared by the parametrized variants of one experiment, so that comparing them is
+        #: paired; ``seed`` and ``rng`` differ per variant.
+        self.data_seed = seed if data_seed is None else data_seed
         self._fraction = fraction
         #: Whether the experiment looked at its share of the data (read ``fraction`` or
         #: ``full``, or sampled): an answer that never did is the answer on all the data.
@@ -99,7 +110,7 @@ class Experiment:
 
         self.uses_fraction = True
         sampled, self.rows, self.total_rows = subsample(
-            arrays, self._fraction, self.seed, stratify=stratify, min_rows=min_rows
+            arrays, self._fraction, self.data_seed, stratify=stratify, min_rows=min_rows
         )
         self._sampled = (self.total_rows, min_rows)
         return sampled[0] if len(sampled) == 1 else sampled
@@ -188,7 +199,7 @@ class Experiment:
             scoring=scoring,
             cv=cv,
             repeats=repeats,
-            seed=self.seed,
+            seed=self.data_seed,
             level=self.confidence,
             groups=groups,
         )
@@ -220,7 +231,7 @@ class Experiment:
             scoring=scoring,
             cv=cv,
             repeats=repeats,
-            seed=self.seed,
+            seed=self.data_seed,
             level=self.confidence,
             groups=groups,
         )

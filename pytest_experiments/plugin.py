@@ -36,6 +36,7 @@ from .settings import (
     SettingError,
     confidence_option,
     correction_option,
+    data_seed,
     experiment_seed,
     format_fraction,
     parse_confidence,
@@ -344,8 +345,14 @@ def runtest_setup(item: pytest.Item) -> None:
     if state.problem is not None:
         raise DefinitionError(state.problem)
     result = state.result
-    confidence = item.config.stash[settings_key].confidence
-    state.context = Experiment(item.nodeid, result.fraction, result.seed, confidence)
+    settings = item.config.stash[settings_key]
+    state.context = Experiment(
+        item.nodeid,
+        result.fraction,
+        result.seed,
+        settings.confidence,
+        data_seed=data_seed(settings.seed, item.nodeid),
+    )
 
 
 @pytest.fixture

@@ -241,3 +241,12 @@ def experiment_seed(base_seed: int, nodeid: str) -> int:
     """
     digest = hashlib.sha256(f"{base_seed}\0{nodeid}".encode()).digest()
     return int.from_bytes(digest[:4], "big")
+
+
+def data_seed(base_seed: int, nodeid: str) -> int:
+    """The seed of an experiment's sample and folds: its node id without the parameters, so
+    that ``exp_knn[k=1]`` and ``exp_knn[k=5]`` see the same rows and folds."""
+    name = nodeid.rsplit("::", 1)
+    if name[-1].endswith("]") and "[" in name[-1]:
+        name[-1] = name[-1][: name[-1].index("[")]
+    return experiment_seed(base_seed, "::".join(name))

@@ -698,3 +698,31 @@ def test_labels_with_missing_values_cannot_be_stratified() -> None:
     labels = np.array(["cat", "dog", None, "cat"] * 50, dtype=object)
     with pytest.raises(SamplingError, match="missing values among strings"):
         subsample([np.arange(200), labels], 0.1, 0, stratify=True)
+
+
+def test_parametrized_variants_share_their_sample_but_not_their_rng(
+    pytester: pytest.Pytester,
+) -> None:
+    # Comparing k=1 with k=5 is paired only if both see the same rows (and folds); replicates
+    # drawn with exp.rng must still differ.
+    pytester.makepyfile(
+        test_study="""
+        import json
+        import pytest
+
+        @pytest.mark.question("Which rows?")
+        @pytest.mark.parametrize("k", [1, 5])
+        def exp_variant(exp, k):
+            rows = exp.sample(list(range(1000)), min_rows=0)
+            with open("seen.jsonl", "a") as out:
+                out.write(json.dumps([k, rows, int(exp.rng.integers(10**9)), exp.seed]) + "\\n")
+            return k
+        """
+    )
+    pytester.runpytest("--no-journal", "-p", "no:cacheprovider")
+    import json
+
+    seen = [json.loads(line) for line in (pytester.path / "seen.jsonl").read_text().splitlines()]
+    (_, rows_1, draw_1, seed_1), (_, rows_5, draw_5, seed_5) = sorted(seen)
+    assert rows_1 == rows_5 and len(rows_1) == 100
+    assert draw_1 != draw_5 and seed_1 != seed_5
