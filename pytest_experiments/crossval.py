@@ -76,6 +76,36 @@ def split_scores(estimator: Any, X: Any, y: Any, scoring: Any, splits: Splits) -
     return np.asarray(result["test_score"], dtype=float)
 
 
+def fold_scores(estimator: Any, X: Any, y: Any, scoring: Any, splits: Splits) -> Any:
+    """Each split's score; R^2 as ``1 - MSE_split / Var(y)`` over the whole sample.
+
+    scikit-learn's R^2 divides each test fold's squared error by that fold's own variance:
+    their mean is biased low on small folds, and their spread misses the sample's variance,
+    so the corrected t under-covers (10-NN on Friedman #1 at 200 rows: 86 % at 95 %). Against
+    the sample's variance the split R^2 are an affine map of the split MSEs, a mean of per-row
+    losses as the Nadeau-Bengio correction assumes (D. L. J. Alexander, A. Tropsha and D. A.
+    Winkler, "Beware of R^2", J. Chem. Inf. Model. 55, 2015, on R^2 from pooled predictions).
+    """
+    if _is_r2(scoring, estimator):
+        spread = float(np.var(np.asarray(y, dtype=float)))
+        if spread > 0:
+            squared = -split_scores(estimator, X, y, "neg_mean_squared_error", splits)
+            return 1.0 - squared / spread
+    return split_scores(estimator, X, y, scoring, splits)
+
+
+def _is_r2(scoring: Any, estimator: Any) -> bool:
+    """``"r2"``, or no scoring for a regressor whose ``score`` is scikit-learn's R^2."""
+    if scoring == "r2":
+        return True
+    if scoring is not None:
+        return False
+    from sklearn.base import RegressorMixin, is_regressor
+
+    final = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
+    return is_regressor(estimator) and getattr(type(final), "score", None) is RegressorMixin.score
+
+
 def holdout_ratio(splits: Splits) -> float:
     """Mean of n_test / n_train over the splits, the Nadeau-Bengio correction's ratio."""
     return float(np.mean([len(test) / len(train) for train, test in splits]))
@@ -98,8 +128,8 @@ def score(
 
     classifier = is_classifier(estimator)
     splits = make_splits(y, X, cv, repeats, seed, classifier=classifier, groups=groups)
-    scores = split_scores(estimator, X, y, scoring, splits)
-    is_accuracy = scoring == "accuracy" or (scoring is None and classifier)
+    scores = fold_scores(estimator, X, y, scoring, splits)
+    accuracy = _is_accuracy(scoring, classifier)
     return corrected_resampled_mean(
         scores,
         holdout_ratio(splits),
@@ -107,7 +137,8 @@ def score(
         trend="rises",
         label=_scoring_name(scoring),
         score_range=score_range(scoring, classifier),
-        pooled_rows=tested_rows(splits) if is_accuracy else None,
+        pooled_rows=tested_rows(splits) if accuracy else None,
+        tie_rows=_tie_rows(y, splits, scoring, classifier),
     )
 
 
@@ -129,7 +160,7 @@ def compare(
 
     classifier = is_classifier(estimator_a) and is_classifier(estimator_b)
     splits = make_splits(y, X, cv, repeats, seed, classifier=classifier, groups=groups)
-    differences = split_scores(estimator_a, X, y, scoring, splits) - split_scores(
+    differences = fold_scores(estimator_a, X, y, scoring, splits) - fold_scores(
         estimator_b, X, y, scoring, splits
     )
     low_a, high_a = score_range(scoring, is_classifier(estimator_a))
@@ -141,7 +172,26 @@ def compare(
         trend=None,
         label=f"{_scoring_name(scoring)} difference",
         score_range=(low_a - high_b, high_a - low_b),
+        tie_rows=_tie_rows(y, splits, scoring, classifier),
+        difference=True,
     )
+
+
+def _is_accuracy(scoring: Any, classifier: bool) -> bool:
+    return scoring == "accuracy" or (scoring is None and classifier)
+
+
+def _tie_rows(y: Any, splits: Splits, scoring: Any, classifier: bool) -> int | None:
+    """Rows behind a [0, 1] score when its split scores all agree (see
+    ``corrected_resampled_mean``): the rows tested for an accuracy, the smaller class's for
+    the other classification scores (AUC, F1, ...); None for unbounded scores."""
+    if score_range(scoring, classifier) != (0.0, 1.0):
+        return None
+    rows = tested_rows(splits)
+    if _is_accuracy(scoring, classifier) or not classifier:
+        return rows
+    _, counts = np.unique(np.asarray(y), return_counts=True)
+    return int(min(rows, counts.min()))
 
 
 #: Scorers (by name, or name prefix) whose values lie in [0, 1].

@@ -182,9 +182,12 @@ def interval(
     elif method in ("t", "corrected-t"):
         base = (value - shift) / scale if scale else value
         low, high = t_interval(base, stats["se"], stats["df"], level)
-        if "successes" in stats:  # an accuracy: at least its pooled predictions' Wilson interval
+        if "successes" in stats:  # a [0, 1] score: at least its pooled rows' Wilson interval
             pooled = wilson_interval(int(stats["successes"]), int(stats["trials"]), level)
             low, high = min(low, pooled[0]), max(high, pooled[1])
+        if "tie_trials" in stats:  # a difference whose splits all agreed: see corrected_...
+            reach = wilson_interval(0, int(stats["tie_trials"]), level)[1]
+            low, high = min(low, base - reach), max(high, base + reach)
         low, high = (
             max(low, stats.get("lowest", -math.inf)),
             min(high, stats.get("highest", math.inf)),
@@ -280,12 +283,20 @@ def corrected_resampled_mean(
     label: str = "",
     score_range: tuple[float, float] = (-math.inf, math.inf),
     pooled_rows: int | None = None,
+    tie_rows: int | None = None,
+    difference: bool = False,
 ) -> Estimate:
     """Mean of J resampled (e.g. repeated k-fold) scores with the Nadeau-Bengio correction.
 
     ``test_fraction`` is n_test / n_train averaged over the splits; ``score_range`` the values
     the score can take (the interval is cut to it); ``pooled_rows``, for an accuracy, the rows
     its test predictions cover (its interval spans at least their Wilson interval).
+
+    ``tie_rows`` guards a [0, 1] score whose split scores all agree, where ``s = 0`` leaves the
+    t interval a point: a score then spans the Wilson interval of its value over ``tie_rows``
+    (for AUC or F1 the rows of the smaller class, fewer than the rows tested, so wider); a
+    ``difference`` spans ``±`` the Wilson upper bound for 0 disagreements in ``tie_rows``, since
+    two accuracies differ by at most the share of rows on which the models disagree.
     """
     data = _finite_values(scores, "a cross-validated score")
     if data.size < 2:
@@ -301,9 +312,13 @@ def corrected_resampled_mean(
     for key, bound in zip(("lowest", "highest"), score_range, strict=True):
         if math.isfinite(bound):
             stats[key] = bound
+    if not pooled_rows and tie_rows and variance == 0 and not difference:
+        pooled_rows = tie_rows
     if pooled_rows:
         stats["successes"] = round(min(max(centre, 0.0), 1.0) * pooled_rows)
         stats["trials"] = pooled_rows
+    if tie_rows and variance == 0 and difference:
+        stats["tie_trials"] = tie_rows
     low, high = interval("corrected-t", stats, centre, level)
     return Estimate(
         value=centre,

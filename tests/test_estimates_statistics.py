@@ -194,3 +194,67 @@ def test_the_accuracy_guards_keep_coverage_on_nearly_perfect_learners() -> None:
     # corrected t alone, which here often sees folds that all score 1.0, covers far less.
     assert covered / simulations >= 0.85
     assert unguarded / simulations < 0.85
+
+
+def test_auc_and_differences_of_agreeing_folds_are_not_certain() -> None:
+    """Every fold at AUC 1.0, or two models with equal scores on every fold, give s = 0: the
+    corrected t alone would be a point ([1, 1], [0, 0]) and 'auc >= 0.9999' confirmed at
+    p = 1e-12. The intervals fall back to a Wilson interval over the smaller class (a score) or
+    the Wilson bound on disagreements (a difference)."""
+    from sklearn.datasets import make_classification
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.svm import LinearSVC
+
+    simulations, covered, unguarded, points = 40, 0, 0, 0
+    for sim in range(simulations):
+        X, y = make_classification(
+            n_samples=5080,
+            n_features=4,
+            n_informative=2,
+            n_redundant=0,
+            class_sep=2.5,
+            flip_y=0.0,
+            random_state=sim,
+        )
+        exp = Experiment("x", 1.0, sim)
+        auc = exp.score(LogisticRegression(), X[:80], y[:80], scoring="roc_auc")
+        model = LogisticRegression().fit(X[:80], y[:80])
+        truth = roc_auc_score(y[80:], model.decision_function(X[80:]))
+        covered += auc.low <= truth <= auc.high
+        low, high = t_interval(auc.value, auc.stats["se"], auc.stats["df"], 0.95)
+        unguarded += low <= truth <= high
+        difference = exp.compare(LogisticRegression(), LinearSVC(C=0.01), X[:80], y[:80])
+        points += difference.low == difference.high
+    assert covered / simulations >= 0.85
+    assert unguarded / simulations < 0.5  # the contrast: mostly the point [1, 1]
+    assert points == 0
+
+
+def test_r2_against_the_sample_variance_covers_where_fold_wise_r2_does_not() -> None:
+    """scikit-learn's R^2 per test fold is biased low and its spread misses the sample's
+    variance; 1 - MSE_fold / Var(y) is a mean of per-row losses, as the correction assumes.
+    10-NN on Friedman #1 with 200 rows, against the model's R^2 on fresh data."""
+    from sklearn.datasets import make_friedman1
+    from sklearn.metrics import r2_score
+    from sklearn.neighbors import KNeighborsRegressor
+
+    from pytest_experiments.crossval import make_splits
+
+    X_all, y_all = make_friedman1(n_samples=40_000, noise=1.0, random_state=3)
+    held_X, held_y = X_all[20_000:], y_all[20_000:]
+    rng = np.random.default_rng(11)
+    simulations, covered, fold_wise = 100, 0, 0
+    for sim in range(simulations):
+        rows = rng.choice(20_000, size=200, replace=False)
+        X, y = X_all[rows], y_all[rows]
+        model = KNeighborsRegressor(10)
+        estimate = Experiment("x", 1.0, sim).score(model, X, y)
+        truth = r2_score(held_y, model.fit(X, y).predict(held_X))
+        covered += estimate.low <= truth <= estimate.high
+        splits = make_splits(y, X, 5, 5, sim, classifier=False)
+        scores = split_scores(KNeighborsRegressor(10), X, y, "r2", splits)
+        naive = corrected_resampled_mean(scores, holdout_ratio(splits), 0.95, "rises")
+        fold_wise += naive.low <= truth <= naive.high
+    assert covered / simulations >= 0.93
+    assert fold_wise / simulations < 0.93
