@@ -211,6 +211,24 @@ def nan_message(expectation: str, value: Any) -> str:
     )
 
 
+def float_near_miss(answer: Any, expected: Any) -> str | None:
+    """A note when two numbers differ only by floating-point rounding (``0.1 + 0.2 == 0.3`` is
+    false): the shortened answer in reports would look equal to the expectation."""
+    numbers = [
+        isinstance(value, (int, float)) and not isinstance(value, bool)
+        for value in (answer, expected)
+    ]
+    if not all(numbers) or answer == expected:
+        return None
+    if not (isinstance(answer, float) or isinstance(expected, float)):
+        return None
+    if not math.isclose(answer, expected, rel_tol=1e-9, abs_tol=1e-12):
+        return None
+    return (
+        f"{answer!r} is not exactly {expected!r}; compare floats with pytest.approx({expected!r})"
+    )
+
+
 def contains_estimate(value: Any) -> bool:
     if isinstance(value, Estimate):
         return True

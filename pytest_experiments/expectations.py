@@ -20,7 +20,14 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .errors import AnswerError, DefinitionError
-from .evidence import Judging, contains_estimate, is_nan, nan_message, within
+from .evidence import (
+    Judging,
+    contains_estimate,
+    float_near_miss,
+    is_nan,
+    nan_message,
+    within,
+)
 from .expressions import Expression, parse_expression
 from .jsonsafe import answer_shape
 from .verdicts import Verdict, all_of
@@ -72,6 +79,9 @@ class Equals:
             verdict = within(prepared, band[0], band[1], judging)
             if verdict is not None:
                 return verdict
+        near_miss = float_near_miss(answer, expected)
+        if near_miss is not None:
+            judging.notes.append(near_miss)
         try:
             return Verdict.of(bool(expected == answer))
         except (TypeError, ValueError) as error:

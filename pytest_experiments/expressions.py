@@ -21,7 +21,7 @@ from typing import Any
 
 from .errors import AnswerError, DefinitionError
 from .estimates import Estimate
-from .evidence import Judging, compare, is_nan, nan_message
+from .evidence import Judging, compare, float_near_miss, is_nan, nan_message
 from .verdicts import Verdict, all_of, any_of
 
 #: The name under which a single (non-dict) answer is visible to an expression.
@@ -303,6 +303,10 @@ class _Evaluator:
             ) from None
         if isinstance(result, Verdict):
             return result
+        if isinstance(op, (ast.Eq, ast.NotEq)):
+            near_miss = float_near_miss(left, right)
+            if near_miss is not None:
+                self.judging.notes.append(near_miss)
         return Verdict.of(bool(result))
 
 

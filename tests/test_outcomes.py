@@ -375,3 +375,23 @@ def test_xfail_on_an_experiment_means_its_refutation_is_expected(
     assert "assumptions refuted" not in result.stdout.str()
     junit = (pytester.path / "junit.xml").read_text()
     assert '<skipped type="pytest.xfail" message="known weak"' in junit
+
+
+@pytest.mark.parametrize("expected", ['"== 0.3"', "0.3"])
+def test_a_float_that_misses_only_by_rounding_says_so(
+    pytester: pytest.Pytester, expected: str
+) -> None:
+    pytester.makepyfile(
+        test_study=f"""
+        import pytest
+
+        @pytest.mark.question("Sum?")
+        @pytest.mark.expect({expected})
+        def exp_sum(exp):
+            return 0.1 + 0.2
+        """
+    )
+    result = pytester.runpytest("--no-journal")
+    result.stdout.fnmatch_lines(
+        ["why: *0.30000000000000004 is not exactly 0.3; compare floats with pytest.approx(0.3)"]
+    )
