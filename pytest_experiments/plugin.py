@@ -392,6 +392,7 @@ def pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     )
     answer = outcome.answer
     result.looks, result.fraction = outcome.looks, outcome.fraction
+    result.uses_fraction = context.uses_fraction
     if outcome.judgement is None:
         result.status = "answered"
     else:

@@ -51,6 +51,9 @@ class ExperimentResult:
     reused_from: int | None = None
     #: Marked ``xfail``: its refutation was expected (reported as pytest's XFAIL).
     expected_to_fail: bool = False
+    #: Whether the answer depended on the share of the data (the experiment sampled or read
+    #: ``exp.fraction``); one that did not answered on all its data.
+    uses_fraction: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,7 +70,9 @@ class ExperimentResult:
         """``10% (100/178 rows)``, ``full data (178 rows)``, or for ``--sample auto``
         ``at 12.5% (2,240/17,920 rows), 3 looks``."""
         share = "full data" if self.fraction >= 1.0 else format_fraction(self.fraction)
-        if self.rows is None or self.total_rows is None:
+        if not self.uses_fraction:
+            text = "not sampled"
+        elif self.rows is None or self.total_rows is None:
             text = share
         elif self.rows >= self.total_rows:
             text = f"{share} ({self.total_rows:,} rows)"

@@ -70,7 +70,7 @@ def test_refuted_is_reported_with_question_not_traceback(pytester: pytest.Pytest
             "question:    Is it small?",
             "expected:    < 10",
             "answer:      12.5",
-            "sample:      10%, seed *",
+            "sample:      not sampled, seed *",
         ]
     )
     failures = out.split("= FAILURES =")[1].split("= assumptions refuted =")[0]
@@ -84,11 +84,11 @@ def test_experiments_section_has_one_line_each(pytester: pytest.Pytester) -> Non
         [
             "*= experiments =*",
             "CONFIRMED    test_study.py::exp_confirmed     'Is it big?'  expected >= 10  "
-            "answer 12  10%  *s",
+            "answer 12  not sampled  *s",
             "REFUTED      test_study.py::exp_refuted       'Is it small?'  expected < 10  "
-            "answer 12.5  10%  *s",
+            "answer 12.5  not sampled  *s",
             "INCONCLUSIVE test_study.py::exp_inconclusive  'Can we tell?'  expected lambda "
-            "answer: Verdict.INCONCLUSIVE  answer 0.5  10%  *s",
+            "answer: Verdict.INCONCLUSIVE  answer 0.5  not sampled  *s",
             "FAILED       test_study.py::exp_crashes       'Does the code work?'  expected >= 0  "
             "ValueError: a bug in the experiment  10%  *s",
         ]
