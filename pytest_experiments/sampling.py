@@ -10,7 +10,7 @@ lists and scipy sparse matrices alike.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,6 +29,12 @@ def count_rows(array: Any) -> int:
     shape = getattr(array, "shape", None)
     if shape is not None and len(shape) > 0:
         return int(shape[0])
+    if isinstance(array, (str, bytes, Mapping)):
+        what = "a dict of columns" if isinstance(array, Mapping) else "a string"
+        raise SamplingError(
+            f"exp.sample got {what}, which has no rows to sample; pass arrays, DataFrames "
+            "(pandas.DataFrame(columns) for a dict of columns), Series, lists or sparse matrices"
+        )
     try:
         return len(array)
     except TypeError:

@@ -726,3 +726,11 @@ def test_parametrized_variants_share_their_sample_but_not_their_rng(
     (_, rows_1, draw_1, seed_1), (_, rows_5, draw_5, seed_5) = sorted(seen)
     assert rows_1 == rows_5 and len(rows_1) == 100
     assert draw_1 != draw_5 and seed_1 != seed_5
+
+
+@pytest.mark.parametrize(
+    ("value", "what"), [({"a": [1, 2], "b": [3, 4]}, "a dict of columns"), ("abc", "a string")]
+)
+def test_things_without_rows_are_refused(value: object, what: str) -> None:
+    with pytest.raises(SamplingError, match=f"exp.sample got {what}, which has no rows"):
+        subsample([value], 0.5, 0)
