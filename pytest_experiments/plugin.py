@@ -351,7 +351,9 @@ def runtest_setup(item: pytest.Item) -> None:
         result.fraction,
         result.seed,
         settings.confidence,
-        data_seed=data_seed(settings.seed, item.nodeid),
+        data_seed=data_seed(
+            settings.seed, item.nodeid, item.name, getattr(item, "originalname", item.name)
+        ),
     )
 
 

@@ -243,10 +243,10 @@ def experiment_seed(base_seed: int, nodeid: str) -> int:
     return int.from_bytes(digest[:4], "big")
 
 
-def data_seed(base_seed: int, nodeid: str) -> int:
-    """The seed of an experiment's sample and folds: its node id without the parameters, so
-    that ``exp_knn[k=1]`` and ``exp_knn[k=5]`` see the same rows and folds."""
-    name = nodeid.rsplit("::", 1)
-    if name[-1].endswith("]") and "[" in name[-1]:
-        name[-1] = name[-1][: name[-1].index("[")]
-    return experiment_seed(base_seed, "::".join(name))
+def data_seed(base_seed: int, nodeid: str, name: str, originalname: str) -> int:
+    """The seed of an experiment's sample and folds: its node id with the function's own name
+    in place of the parametrized one, so that ``exp_knn[1]`` and ``exp_knn[5]`` see the same
+    rows and folds."""
+    if name != originalname and nodeid.endswith(name):
+        nodeid = nodeid[: len(nodeid) - len(name)] + originalname
+    return experiment_seed(base_seed, nodeid)
