@@ -126,6 +126,7 @@ def score(
     """A learner's cross-validated score with the corrected resampled t interval."""
     from sklearn.base import is_classifier
 
+    _one_scoring(scoring)
     classifier = is_classifier(estimator)
     splits = make_splits(y, X, cv, repeats, seed, classifier=classifier, groups=groups)
     scores = fold_scores(estimator, X, y, scoring, splits)
@@ -158,6 +159,12 @@ def compare(
     """The paired score difference a - b on identical splits, corrected resampled t."""
     from sklearn.base import is_classifier
 
+    _one_scoring(scoring)
+    if scoring is None and is_classifier(estimator_a) != is_classifier(estimator_b):
+        raise EstimateError(
+            "exp.compare would score a classifier by accuracy and a regressor by R^2 (their own "
+            "score methods), which cannot be subtracted; pass one scoring= for both"
+        )
     classifier = is_classifier(estimator_a) and is_classifier(estimator_b)
     splits = make_splits(y, X, cv, repeats, seed, classifier=classifier, groups=groups)
     differences = fold_scores(estimator_a, X, y, scoring, splits) - fold_scores(
@@ -175,6 +182,38 @@ def compare(
         tie_rows=_tie_rows(y, splits, scoring, classifier),
         difference=True,
     )
+
+
+def _one_scoring(scoring: Any) -> None:
+    if isinstance(scoring, (list, tuple, set, dict)):
+        raise EstimateError(
+            f"scoring={scoring!r} names several metrics; an estimate is one score: call "
+            "exp.score once per metric, e.g. {'acc': exp.score(m, X, y, scoring='accuracy'), "
+            "'f1': exp.score(m, X, y, scoring='f1_macro')}"
+        )
+
+
+#: Metric functions (as wrapped by sklearn.metrics.make_scorer) whose values lie in [0, 1].
+_UNIT_METRICS = (
+    "accuracy_score",
+    "balanced_accuracy_score",
+    "top_k_accuracy_score",
+    "average_precision_score",
+    "roc_auc_score",
+    "f1_score",
+    "fbeta_score",
+    "precision_score",
+    "recall_score",
+    "jaccard_score",
+)
+
+
+def _metric_of(scoring: Any) -> str | None:
+    """The metric function's name behind a make_scorer scorer that rewards higher values."""
+    function = getattr(scoring, "_score_func", None)
+    if function is None or getattr(scoring, "_sign", 1) != 1:
+        return None
+    return getattr(function, "__name__", None)
 
 
 def _is_accuracy(scoring: Any, classifier: bool) -> bool:
@@ -217,7 +256,7 @@ def score_range(scoring: Any, classifier: bool) -> tuple[float, float]:
     if scoring is None:
         return (0.0, 1.0) if classifier else (-inf, 1.0)
     if not isinstance(scoring, str):
-        return -inf, inf
+        return (0.0, 1.0) if _metric_of(scoring) in _UNIT_METRICS else (-inf, inf)
     if scoring.startswith(_UNIT_SCORERS):
         return 0.0, 1.0
     if scoring == "matthews_corrcoef":
@@ -237,4 +276,7 @@ def tested_rows(splits: Splits) -> int:
 def _scoring_name(scoring: Any) -> str:
     if scoring is None:
         return "score"
-    return scoring if isinstance(scoring, str) else getattr(scoring, "__name__", "score")
+    if isinstance(scoring, str):
+        return scoring
+    metric = getattr(getattr(scoring, "_score_func", None), "__name__", None)
+    return str(metric or getattr(scoring, "__name__", "score"))

@@ -293,11 +293,14 @@ def corrected_resampled_mean(
     its test predictions cover (its interval spans at least their Wilson interval).
 
     ``tie_rows`` guards a [0, 1] score whose split scores all agree, where ``s = 0`` leaves the
-    t interval a point: a score then spans the Wilson interval of its value over ``tie_rows``
-    (for AUC or F1 the rows of the smaller class, fewer than the rows tested, so wider); a
+    t interval a point, or mostly sit at the score's bound (differences: mostly exactly 0),
+    where the bound censors their spread: a score then spans the Wilson interval of its value
+    over ``tie_rows`` (for AUC or F1 the rows of the smaller class, so wider); a
     ``difference`` spans ``±`` the Wilson upper bound for 0 disagreements in ``tie_rows``, since
     two accuracies differ by at most the share of rows on which the models disagree.
     """
+    import numpy as np
+
     data = _finite_values(scores, "a cross-validated score")
     if data.size < 2:
         raise EstimateError(
@@ -312,12 +315,16 @@ def corrected_resampled_mean(
     for key, bound in zip(("lowest", "highest"), score_range, strict=True):
         if math.isfinite(bound):
             stats[key] = bound
-    if not pooled_rows and tie_rows and variance == 0 and not difference:
+    # Split scores that mostly sit at the score's bound (or differences mostly exactly 0) hide
+    # their uncertainty: the bound censors the spread the t interval would measure.
+    edges = (0.0,) if difference else score_range
+    censored = variance == 0 or float(np.mean(np.isin(data, edges))) >= 0.5
+    if not pooled_rows and tie_rows and censored and not difference:
         pooled_rows = tie_rows
     if pooled_rows:
         stats["successes"] = round(min(max(centre, 0.0), 1.0) * pooled_rows)
         stats["trials"] = pooled_rows
-    if tie_rows and variance == 0 and difference:
+    if tie_rows and censored and difference:
         stats["tie_trials"] = tie_rows
     low, high = interval("corrected-t", stats, centre, level)
     return Estimate(

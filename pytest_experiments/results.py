@@ -84,7 +84,7 @@ class ExperimentResult:
             text = f"{share} ({self.rows:,}/{self.total_rows:,} rows)"
         if self.auto:
             looks = "1 look" if self.looks == 1 else f"{self.looks} looks"
-            return f"at {text}, {looks}"
+            return f"{text}, {looks}" if not self.uses_fraction else f"at {text}, {looks}"
         return text
 
     def details(self) -> str:

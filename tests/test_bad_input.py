@@ -405,6 +405,25 @@ EXPERIMENTS: list[BadExperiment] = [
         "cv=GroupKFold(5)",
     ),
     failed(
+        "several_scorings",
+        module(
+            params="exp",
+            prelude=SCORE_PRELUDE,
+            body='return exp.score(LogisticRegression(), X, y, scoring=["accuracy", "f1"])',
+        ),
+        "names several metrics; an estimate is one score: call exp.score once per metric",
+    ),
+    failed(
+        "classifier_against_regressor",
+        module(
+            params="exp",
+            prelude=SCORE_PRELUDE + "from sklearn.linear_model import Ridge\n",
+            body="return exp.compare(LogisticRegression(), Ridge(), X, y)",
+        ),
+        "would score a classifier by accuracy and a regressor by R^2",
+        "pass one scoring= for both",
+    ),
+    failed(
         "group_splitter_without_groups",
         module(
             params="exp",

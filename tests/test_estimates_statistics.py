@@ -258,3 +258,31 @@ def test_r2_against_the_sample_variance_covers_where_fold_wise_r2_does_not() -> 
         fold_wise += naive.low <= truth <= naive.high
     assert covered / simulations >= 0.93
     assert fold_wise / simulations < 0.93
+
+
+def test_scores_mostly_at_their_bound_keep_the_tie_guard() -> None:
+    """24 folds at AUC 1.0 and one at 0.989 say no more than 25 at 1.0: the bound censors the
+    spread, so the interval is not 40 times narrower than when all 25 agree."""
+    tie = corrected_resampled_mean([1.0] * 25, 0.25, 0.95, "rises", score_range=(0, 1), tie_rows=27)
+    near = corrected_resampled_mean(
+        [1.0] * 24 + [0.9886], 0.25, 0.95, "rises", score_range=(0, 1), tie_rows=27
+    )
+    assert tie.low == pytest.approx(proportion(27, 27, 0.95).low)
+    assert near.low <= tie.low + 0.001
+    spread = corrected_resampled_mean(
+        [0.8, 0.85, 0.9, 0.82, 0.88], 0.25, 0.95, "rises", score_range=(0, 1), tie_rows=27
+    )
+    assert "successes" not in spread.stats  # an ordinary spread keeps the corrected t alone
+
+
+def test_a_make_scorer_metric_keeps_its_range_and_name() -> None:
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import fbeta_score, make_scorer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_breast_cancer(return_X_y=True)
+    model = make_pipeline(StandardScaler(), LogisticRegression())
+    f2 = Experiment("x", 1.0, 0).score(model, X, y, scoring=make_scorer(fbeta_score, beta=2))
+    assert f2.high <= 1.0 and f2.label == "fbeta_score"
