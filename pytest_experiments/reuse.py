@@ -330,9 +330,16 @@ def _module_closure(module: types.ModuleType, root: str) -> dict[str, str]:
         stack.extend(
             used
             for used in _used_modules(iter(list(vars(current).values())))
-            if used.__name__ not in visited
+            if used.__name__ not in visited and not _submodule_of(used, current)
         )
     return seen
+
+
+def _submodule_of(module: types.ModuleType, package: types.ModuleType) -> bool:
+    """Whether ``module`` is a submodule of ``package``. Importing ``pkg.a`` anywhere sets the
+    attribute ``pkg.a``, so a package's globals hold whichever submodules the run happened to
+    import; the ones the package itself imports are found in its source instead."""
+    return module.__name__.startswith(package.__name__ + ".")
 
 
 def _source_imports(module: types.ModuleType, file: str) -> Iterator[types.ModuleType]:

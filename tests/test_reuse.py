@@ -391,3 +391,44 @@ def test_constants_imported_from_project_modules_are_inputs(pytester: pytest.Pyt
         assert ran(pytester) == ["exp_k"], f"a change to {path} must run it again"
         pytester.runpytest("--reuse")
         assert ran(pytester) == []
+
+
+def test_a_package_s_other_submodules_are_not_inputs(pytester: pytest.Pytester) -> None:
+    # `from lab import config` uses lab/__init__.py and lab/config.py; lab.helpers, imported by
+    # another test file, becomes an attribute of the package but is not an input of exp_a.
+    pytester.makepyfile(
+        **{
+            "lab/__init__.py": "",
+            "lab/config.py": "X = 1\n",
+            "lab/helpers.py": "def f():\n    return 2\n",
+            "test_a.py": """
+                import pytest
+                from lab import config
+
+                @pytest.mark.question("X?")
+                def exp_a(exp):
+                    with open("ran.log", "a") as handle:
+                        handle.write("exp_a\\n")
+                    return config.X
+                """,
+            "test_b.py": """
+                import pytest
+                from lab.helpers import f
+
+                @pytest.mark.question("f?")
+                def exp_b(exp):
+                    return f()
+                """,
+        }
+    )
+    pytester.makeconftest("import sys, os\nsys.path.insert(0, os.path.dirname(__file__))\n")
+    pytester.runpytest("test_a.py")
+    assert ran(pytester) == ["exp_a"]
+    pytester.runpytest("--reuse")  # now lab.helpers is loaded too
+    assert ran(pytester) == []
+    edit("lab/helpers.py", "return 2", "return 3")(pytester)
+    pytester.runpytest("--reuse")
+    assert ran(pytester) == [], "exp_a does not use lab.helpers"
+    edit("lab/config.py", "X = 1", "X = 2")(pytester)
+    pytester.runpytest("--reuse")
+    assert ran(pytester) == ["exp_a"]
