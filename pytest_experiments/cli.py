@@ -420,14 +420,25 @@ def render_history(results: list[Result]) -> str:
 
 def cmd_diff(args: argparse.Namespace, connection: sqlite3.Connection, path: Path) -> int:
     if args.run_a is None:
-        newest = latest_run_ids(connection, 2)
-        if len(newest) < 2:
-            have = "no runs" if not newest else "only one run"
+        # The two newest runs that ended normally: an interrupted run lacks what it did not
+        # reach, and would show it as gone.
+        recent = list_runs(connection, limit=50)
+        complete = [run for run in recent if run.comparable]
+        if len(complete) < 2:
+            if len(recent) < 2:
+                have = "no runs" if not recent else "only one run"
+            else:
+                have = f"{len(complete) or 'no'} run(s) that ended normally with results"
             raise CommandError(
                 f"diff compares two runs, and the journal {path} has {have}; run the "
-                "experiments again, then diff"
+                "experiments again, then diff (interrupted runs and runs without results are "
+                "left out unless named: diff 3 5)"
             )
-        a_id, b_id = newest[1], newest[0]
+        a_id, b_id = complete[1].id, complete[0].id
+        skipped = [run for run in recent if run.id > a_id and not run.comparable]
+        if skipped:
+            names = ", ".join(f"{run.id} ({run.ending or 'no results'})" for run in skipped)
+            print(f"(left out: run {names}; name runs to compare them)", file=sys.stderr)
     elif args.run_b is None:
         a_id, b_id = args.run_a, latest_run_ids(connection, 1)[0]
     else:

@@ -150,7 +150,21 @@ class Run(RunRow):
     def duration_text(self) -> str:
         if self.finished is None:
             return "unfinished"
-        return duration(self.finished - self.started)
+        took = duration(self.finished - self.started)
+        return f"{took} ({self.ending})" if self.ending else took
+
+    @property
+    def ending(self) -> str | None:
+        """How the run ended when it was not a normal end (exit status 0 or 1)."""
+        return {2: "interrupted", 3: "internal error", 4: "usage error", 5: "no tests"}.get(
+            self.exit_status if self.exit_status is not None else -1
+        )
+
+    @property
+    def comparable(self) -> bool:
+        """Has results and did not end abnormally (interrupted, errors, usage): what it lacks
+        is then what it did not select, not what it did not reach."""
+        return self.ending is None and any(self.counts.values())
 
     def commit_text(self) -> str:
         return commit_text(self.git_commit, self.git_dirty)
@@ -490,8 +504,12 @@ def nearest(times: Sequence[float], when: float) -> int:
 def sample_agreement(results: Iterable[Result]) -> dict[int, Agreement]:
     """For each sample-data verdict of one experiment, keyed by run id, how it compares with
     the full-data verdict nearest in time (:func:`nearest`). Results without a verdict, and all
-    of them when there is no full-data verdict, are left out."""
-    ordered = sorted(results, key=lambda result: result.run_started)
+    of them when there is no full-data verdict, are left out, and so are results ``--reuse``
+    copied from an earlier run: they are not more evidence."""
+    ordered = sorted(
+        (result for result in results if result.reused_from is None),
+        key=lambda result: result.run_started,
+    )
     full = [result for result in ordered if result.full_data and result.is_verdict]
     if not full:
         return {}

@@ -416,7 +416,8 @@ def _entry_markdown(entry: Entry) -> list[str]:
         ["run", "date", "verdict", "answer", "data", "commit"],
         [
             [
-                str(result.run_id),
+                str(result.run_id)
+                + (f" (reused from {result.reused_from})" if result.reused_from else ""),
                 timestamp(result.run_started),
                 result.status,
                 md(result.shown_answer()),

@@ -359,8 +359,10 @@ def past_accuracy(journal: Journal, before: float | None = None) -> Accuracy:
     for position, run in enumerate(history.runs[:ACCURACY_RUNS]):
         results = history.run_results[run.id]
         costs: list[float] = []
-        complete = True
+        complete = run.exit_status in (0, 1)  # an interrupted run says nothing of its length
         for row in results:
+            if row.data.get("reused_from") is not None:
+                continue  # --reuse did not run it: no time to estimate, none to compare
             earlier = points_from(r for r in every[row.nodeid] if r.run_id < run.id)
             estimate = estimate_duration(row.fraction, earlier)
             if estimate is None:

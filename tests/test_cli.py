@@ -742,3 +742,35 @@ def test_reused_results_name_the_run_that_computed_them(run_cli: Cli, tmp_path: 
     assert "0.00s" not in report.out
     show = run_cli.on(journal.path, "show", "exp_a")
     assert f"answered (reused from run {first})" in show.out
+
+
+def test_diff_leaves_out_interrupted_runs_and_runs_show_them(run_cli: Cli, tmp_path: Path) -> None:
+    journal = JournalBuilder(tmp_path / "j.sqlite")
+    first = journal.run(T0)
+    interrupted = journal.run(T0 + 60, exit_status=2)
+    last = journal.run(T0 + 120)
+    for run in (first, interrupted, last):
+        journal.result(run, "t.py::exp_a", question="q", status="answered", answer=1)
+    journal.result(first, "t.py::exp_b", question="q", status="answered", answer=2)
+    journal.result(last, "t.py::exp_b", question="q", status="answered", answer=2)
+    journal.close()
+    diff = run_cli.on(journal.path, "diff")
+    assert diff.status == 0 and f"--- run {first} " in diff.out
+    assert f"(left out: run {interrupted} (interrupted)" in diff.err
+    assert "(interrupted)" in run_cli.on(journal.path, "runs").out
+
+
+def test_reused_copies_are_not_counted_as_more_evidence(run_cli: Cli, tmp_path: Path) -> None:
+    journal = JournalBuilder(tmp_path / "j.sqlite")
+    sample, reused, full = journal.run(T0), journal.run(T0 + 60), journal.run(T0 + 120, full=True)
+    journal.result(sample, "t.py::exp_a", question="q", status="confirmed", answer=1)
+    journal.result(
+        reused, "t.py::exp_a", question="q", status="confirmed", answer=1, reused_from=sample
+    )
+    journal.result(full, "t.py::exp_a", question="q", status="confirmed", answer=1, fraction=1.0)
+    journal.close()
+    show = run_cli.on(journal.path, "show", "exp_a").out
+    assert "sample verdicts: 1 of 1 agreed" in show
+    html = tmp_path / "r.html"
+    assert run_cli.on(journal.path, "report", "--html", html).status == 0
+    assert f"{reused} (reused from {sample})" in html.read_text()
