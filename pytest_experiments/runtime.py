@@ -10,7 +10,7 @@ The model, per experiment, from its timed results in the journal (newest first, 
 * with two or more distinct sizes, ``seconds = a * size ** b``, fitted by least squares on
   log(size), log(seconds) (the durations at one size averaged first), with ``0 <= b <= 3``: a
   fixed cost gives ``b`` near 0, a linear fit ``b`` near 1, a quadratic kernel ``b`` near 2;
-* with one size, proportional to the size;
+* with one size, or sizes spanning less than :data:`MIN_SIZE_SPAN`, proportional to the size;
 * never run (or never finished): a *guess*, the median estimate of similar experiments (the
   same function with other parameters, then its module, then the whole batch) or
   :data:`DEFAULT_GUESS`, and always shown as a guess.
@@ -45,6 +45,10 @@ DEFAULT_GUESS = 10.0
 #: The fitted exponent of size is kept in ``[0, MAX_EXPONENT]``: durations that shrink with
 #: more data are noise, and anything steeper than cubic is extrapolating noise.
 MAX_EXPONENT = 3.0
+
+#: Past sizes must span at least this factor for an exponent to be fitted; closer sizes (100
+#: and 114 rows) give an exponent made of timing noise, so the estimate is proportional.
+MIN_SIZE_SPAN = 1.5
 
 #: Durations below this are timer noise; the floor keeps their logarithm finite.
 MIN_SECONDS = 1e-3
@@ -139,10 +143,13 @@ def estimate_duration(fraction: float, points: Sequence[Point]) -> float | None:
     xs = [math.log(size) for size, _ in means]
     ys = [math.log(max(seconds, MIN_SECONDS)) for _, seconds in means]
     mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
-    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sum(
-        (x - mean_x) ** 2 for x in xs
-    )
-    slope = min(MAX_EXPONENT, max(0.0, slope))
+    if max(xs) - min(xs) < math.log(MIN_SIZE_SPAN):
+        slope = 1.0  # sizes too close: timing noise would set the exponent
+    else:
+        slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / sum(
+            (x - mean_x) ** 2 for x in xs
+        )
+        slope = min(MAX_EXPONENT, max(0.0, slope))
     return math.exp(mean_y + slope * (math.log(target) - mean_x))
 
 

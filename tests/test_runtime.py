@@ -10,6 +10,7 @@ from downtime_fixtures import T0, PastRun, Timed, timed_history
 from hypothesis import given
 from hypothesis import strategies as st
 
+from pytest_experiments import runtime
 from pytest_experiments.journal import open_journal
 from pytest_experiments.runtime import (
     DEFAULT_GUESS,
@@ -219,3 +220,14 @@ def test_the_overhead_comes_from_runs_on_as_many_workers_even_if_older(tmp_path:
     assert typical_overhead(history, 2) == (pytest.approx(6.5), 1)
     assert typical_overhead(history, 1) == (pytest.approx(0.1), 5)  # the newest five
     assert seconds_per_test(history) == pytest.approx(0.1)  # older than the last five runs
+
+
+def test_sizes_too_close_to_fit_an_exponent_scale_in_proportion() -> None:
+    # 100 and 114 rows timed at 0.30 s and 0.45 s: fitted, the exponent would be about 3 and
+    # all 1,000 rows would take minutes; proportional scaling says about 3.3 s.
+    points = [Point(0.1, 100, 1000, 0.30), Point(0.114, 114, 1000, 0.45)]
+    estimate = runtime.estimate_duration(1.0, points)
+    assert estimate is not None and 2.5 < estimate < 4.5
+    spread = [Point(0.1, 100, 1000, 0.1), Point(0.4, 400, 1000, 1.6)]  # quadratic, 4x apart
+    quadratic = runtime.estimate_duration(1.0, spread)
+    assert quadratic is not None and quadratic == pytest.approx(10.0, rel=0.01)
