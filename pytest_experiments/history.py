@@ -333,6 +333,8 @@ class Result:
     git_dirty: bool | None
     #: The run that computed this answer, when ``--reuse`` took it from there.
     reused_from: int | None = None
+    #: False when the answer did not depend on the share of the data (never sampled).
+    uses_fraction: bool = True
 
     @property
     def is_verdict(self) -> bool:
@@ -343,7 +345,9 @@ class Result:
         return self.fraction >= 1.0
 
     def sample_text(self) -> str:
-        """``5% (90/1,797 rows)`` or ``full (1,797 rows)``."""
+        """``5% (90/1,797 rows)``, ``full (1,797 rows)`` or ``not sampled``."""
+        if not self.uses_fraction:
+            return "not sampled"
         share = "full" if self.full_data else f"{self.fraction * 100:.3g}%"
         if self.rows is None:
             return share
@@ -371,7 +375,8 @@ RESULT_COLUMNS = (
     "r.fraction, r.rows, r.total_rows, r.seed, r.record, r.duration, r.error, r.worker, "
     "r.finished, runs.started, runs.git_commit, runs.git_dirty, "
     # the result's data only when it says it was reused (parsing every row would be slow)
-    "CASE WHEN instr(r.data, '\"reused_from\"') > 0 THEN r.data END"
+    "CASE WHEN instr(r.data, '\"reused_from\"') > 0 "
+    "OR instr(r.data, '\"uses_fraction\": false') > 0 THEN r.data END"
 )
 RESULTS_FROM = "results AS r JOIN runs ON runs.id = r.run_id"
 
@@ -397,14 +402,20 @@ def result_from_row(row: Sequence[Any]) -> Result:
         run_started=row[16],
         git_commit=row[17],
         git_dirty=_bool(row[18]),
-        reused_from=_reused_from(row[19]) if len(row) > 19 else None,
+        **_from_data(row[19] if len(row) > 19 else None),
     )
 
 
-def _reused_from(data_text: str | None) -> int | None:
+def _from_data(data_text: str | None) -> dict[str, Any]:
+    """``reused_from`` and ``uses_fraction`` from a result's data, when the query kept it."""
     data = loads(data_text)
-    source = data.get("reused_from") if isinstance(data, dict) else None
-    return source if isinstance(source, int) and not isinstance(source, bool) else None
+    if not isinstance(data, dict):
+        return {}
+    source = data.get("reused_from")
+    return {
+        "reused_from": source if isinstance(source, int) and not isinstance(source, bool) else None,
+        "uses_fraction": data.get("uses_fraction") is not False,
+    }
 
 
 def results_of_run(connection: sqlite3.Connection, run_id: int) -> dict[str, Result]:
