@@ -144,7 +144,13 @@ def subsample(
     labels = _labels(arrays, stratify, n_rows)
     size = sample_size(n_rows, fraction, min_rows)
     if labels is not None:
-        n_classes = len(np.unique(labels))
+        try:
+            n_classes = len(np.unique(labels))
+        except TypeError:  # None or NaN among strings: numpy cannot sort them
+            raise SamplingError(
+                "exp.sample(stratify=...) got labels that cannot be sorted into classes (missing "
+                "values among strings?); fill or drop the missing labels first"
+            ) from None
         # Labels with under 2 rows each, or dozens of float labels with under 5 rows each, are
         # a measurement, not classes (diabetes' target: 214 whole-number floats in 442 rows);
         # keeping one row of each would swell the sample far beyond its fraction.
@@ -173,13 +179,6 @@ def _labels(arrays: Sequence[Any], stratify: Any, n_rows: int) -> Any:
             f"shape {labels.shape}; pass the class labels as the last array or as stratify=y"
         )
     labels = labels.reshape(-1)
-    try:
-        np.unique(labels)
-    except TypeError:  # None or NaN among strings: numpy cannot sort them
-        raise SamplingError(
-            "exp.sample(stratify=...) got labels that cannot be sorted into classes (missing "
-            "values among strings?); fill or drop the missing labels first"
-        ) from None
     if len(labels) != n_rows:
         raise SamplingError(
             f"exp.sample got {len(labels)} stratify labels for {n_rows} rows; "
