@@ -19,7 +19,7 @@ from . import downtime, recording
 from .answers import format_value, normalize_answer
 from .context import Experiment
 from .errors import DefinitionError, ExperimentError
-from .evidence import Judging, contains_estimate
+from .evidence import Judging
 from .jsonsafe import to_jsonable
 from .markers import (
     EXPERIMENT_MARKER,
@@ -378,19 +378,19 @@ def pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     assert state.spec is not None and state.context is not None
     expectation, context, result = state.spec.expectation, state.context, state.result
 
-    # A fixture that sampled (or read exp.fraction) fixed the data before the body runs: the
-    # body's looks could not grow it, so there is one look, on the fixture's rows.
+    # A fixture that sampled (or read exp.fraction) fixed the data before the body runs.
     fixed_in_setup = context.uses_fraction
-    fractions = state.plan.fractions[:1] if fixed_in_setup else state.plan.fractions
 
     def run_at(fraction: float) -> tuple[Any, Sample]:
         if not fixed_in_setup:
             context.start_look(fraction)
         answer = normalize_answer(function(**arguments))
-        return answer, Sample(context.rows, context.total_rows, context.uses_fraction)
+        return answer, Sample(
+            context.rows, context.total_rows, context.uses_fraction, grows=not fixed_in_setup
+        )
 
     outcome = run_looks(
-        run_at, expectation, fractions, context.confidence, rows_at=context.rows_for
+        run_at, expectation, state.plan.fractions, context.confidence, rows_at=context.rows_for
     )
     answer = outcome.answer
     result.looks, result.fraction = outcome.looks, outcome.fraction
@@ -398,20 +398,8 @@ def pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     if outcome.judgement is None:
         result.status = "answered"
     else:
-        notes = outcome.judgement.notes
-        verdict = outcome.judgement.verdict
-        if fixed_in_setup and state.plan.auto and len(state.plan.fractions) > 1:
-            notes.append(
-                "the sample was drawn in a fixture, before the experiment ran, so --sample auto "
-                "could not grow it; call exp.sample in the experiment's body"
-            )
-            sampled_all = context.rows is not None and context.rows == context.total_rows
-            if verdict.decisive and not contains_estimate(answer) and not sampled_all:
-                # auto takes a plain number only on all the data (see sequential)
-                notes.append(f"a plain number on a subsample is not taken as {verdict.value}")
-                verdict = Verdict.INCONCLUSIVE
-        result.status = verdict.value
-        result.note = "; ".join(notes) or None
+        result.status = outcome.judgement.verdict.value
+        result.note = "; ".join(outcome.judgement.notes) or None
         result.p_value = outcome.judgement.p_value
         result.level = outcome.level
         answer = Judging(level=outcome.level).prepare(answer)  # the intervals the verdict used

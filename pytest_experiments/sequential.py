@@ -23,7 +23,9 @@ Shortcuts skip looks without spending more alpha (benchmarks/verdicts measured t
   refutation (see :mod:`pytest_experiments.evidence`), only all the data can settle it, so the
   next look is the full-data one;
 * an answer without estimates (a plain number) carries no uncertainty to judge a subsample
-  by, so its subsample verdict is not taken: the next look is the full-data one.
+  by, so its subsample verdict is not taken: the next look is the full-data one;
+* a sample fixed before the look (drawn in a fixture) cannot grow: that look is the only one,
+  at the whole alpha, and a plain number on it is inconclusive.
 
 Without an expectation there is nothing to decide: the first look's answer is reported, its
 intervals at the run's confidence.
@@ -38,6 +40,7 @@ from typing import Any
 from .evidence import contains_estimate
 from .expectations import Expectation
 from .judgement import Judgement, judge
+from .verdicts import Verdict
 
 #: Share of alpha spent on the full-data look when there are earlier looks.
 FINAL_LOOK_SHARE = 0.5
@@ -70,6 +73,9 @@ class Sample:
     rows: int | None
     total_rows: int | None
     uses_fraction: bool = True
+    #: False when the sample was fixed before the look (drawn in a fixture): later looks
+    #: would see the same rows.
+    grows: bool = True
 
     @property
     def is_all_data(self) -> bool:
@@ -108,21 +114,32 @@ def run_looks(
         looks += 1
         previous_rows = sample.rows
         whole = fraction >= 1 or sample.is_all_data
-        if whole and index < last:
-            index = last  # every row was used: this is the full-data look
+        stuck = not whole and not sample.grows and index < last
+        if (whole or stuck) and index < last:
+            index = last  # every later look would see these rows again
         if expectation is None:
             # Nothing to decide, so nothing to grow the sample for or to split alpha over.
             return LookOutcome(answer, fraction, looks, confidence, None)
-        # A first look on all the data is the only distinct look: every later one would see
-        # the same rows and give the same answer, so it may spend all of alpha.
-        look_alpha = alpha if whole and looks == 1 else alphas[index]
+        # A first look whose rows every later look would repeat is the only distinct look, so
+        # it may spend all of alpha.
+        look_alpha = alpha if (whole or stuck) and looks == 1 else alphas[index]
         judgement = judge(expectation, answer, 1 - look_alpha, not whole, with_p_value)
         if judgement.p_value is not None:
             judgement.p_value = min(1.0, judgement.p_value * alpha / look_alpha)
         outcome = LookOutcome(answer, fraction, looks, 1 - look_alpha, judgement)
+        uncertain = contains_estimate(answer)
+        if stuck:
+            judgement.notes.append(
+                "the sample was drawn in a fixture, before the experiment ran, so --sample auto "
+                "could not grow it; call exp.sample in the experiment's body"
+            )
+            if judgement.verdict.decisive and not uncertain:  # see the plain-number rule below
+                judgement.notes.append(
+                    f"a plain number on a subsample is not taken as {judgement.verdict.value}"
+                )
+                judgement.verdict = Verdict.INCONCLUSIVE
         if index == last:
             break
-        uncertain = contains_estimate(answer)
         if judgement.verdict.decisive and uncertain:
             break
         # A plain number on a subsample says nothing about how sure it is (a score short of a
