@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from typing import Any, TextIO
 
 from .answer_values import as_number, loads
-from .history import iter_rows
+from .history import DATA_EXTRAS, extras_from_data, iter_rows
 
 #: The exported columns, in order.
 COLUMNS = (
@@ -59,13 +59,13 @@ COLUMNS = (
     "reused_from",
 )
 
-_QUERY = """
+_QUERY = f"""
 SELECT r.run_id, runs.uid, runs.started, runs.finished, runs.exit_status, runs.command,
        runs.mode, r.fraction >= 1.0, runs.git_commit, runs.git_branch, runs.git_dirty,
        runs.host, runs.python, r.nodeid, r.question, r.expectation, r.status, r.answer,
        r.answer_text, r.fraction, r.rows, r.total_rows, r.seed, r.record, r.duration, r.error,
        r.worker, r.finished,
-       CASE WHEN instr(r.data, '"reused_from"') > 0 THEN r.data END
+       {DATA_EXTRAS}
 FROM results AS r JOIN runs ON runs.id = r.run_id
 ORDER BY r.run_id, r.id
 """
@@ -80,8 +80,7 @@ def _raw_rows(connection: sqlite3.Connection) -> Iterator[list[Any]]:
         cells[7] = bool(cells[7])  # full
         if cells[10] is not None:
             cells[10] = bool(cells[10])  # git_dirty
-        data = loads(cells[-1]) if cells[-1] is not None else None  # only reused rows' data
-        cells[-1] = data.get("reused_from") if isinstance(data, dict) else None
+        cells[-1] = extras_from_data(cells[-1]).get("reused_from")
         number = as_number(loads(cells[17]))
         numbers = [None, None, None] if number is None else [number.value, number.low, number.high]
         cells[value_at:value_at] = numbers

@@ -370,13 +370,17 @@ class Result:
         return commit_text(self.git_commit, self.git_dirty)
 
 
+#: A result's data, selected only when it holds what the columns do not (a reuse, an answer
+#: that never sampled): parsing every row's data would make reading a large journal slow.
+DATA_EXTRAS = (
+    "CASE WHEN instr(r.data, '\"reused_from\"') > 0 "
+    "OR instr(r.data, '\"uses_fraction\": false') > 0 THEN r.data END"
+)
+
 RESULT_COLUMNS = (
     "r.run_id, r.nodeid, r.question, r.expectation, r.status, r.answer, r.answer_text, "
     "r.fraction, r.rows, r.total_rows, r.seed, r.record, r.duration, r.error, r.worker, "
-    "r.finished, runs.started, runs.git_commit, runs.git_dirty, "
-    # the result's data only when it says it was reused (parsing every row would be slow)
-    "CASE WHEN instr(r.data, '\"reused_from\"') > 0 "
-    "OR instr(r.data, '\"uses_fraction\": false') > 0 THEN r.data END"
+    "r.finished, runs.started, runs.git_commit, runs.git_dirty, " + DATA_EXTRAS
 )
 RESULTS_FROM = "results AS r JOIN runs ON runs.id = r.run_id"
 
@@ -402,11 +406,11 @@ def result_from_row(row: Sequence[Any]) -> Result:
         run_started=row[16],
         git_commit=row[17],
         git_dirty=_bool(row[18]),
-        **_from_data(row[19] if len(row) > 19 else None),
+        **extras_from_data(row[19] if len(row) > 19 else None),
     )
 
 
-def _from_data(data_text: str | None) -> dict[str, Any]:
+def extras_from_data(data_text: str | None) -> dict[str, Any]:
     """``reused_from`` and ``uses_fraction`` from a result's data, when the query kept it."""
     data = loads(data_text)
     if not isinstance(data, dict):
