@@ -6,10 +6,10 @@ Run from the repository root with the project's interpreter::
 
 1. **Concurrent writes.** ``--writers`` processes (default 8) start together (a barrier) and
    write ``--results`` results in all (default 10,000) into one new journal through the
-   plugin's write API (:meth:`pytest_experiments.journal.Journal.add_result`: one INSERT per
-   result, each its own transaction, WAL mode, a 30 s busy timeout), as xdist workers do. Then
-   every row is read back and checked: none lost, none doubled, and every row's JSON columns
-   parse and equal what was sent (nothing torn). The goal is zero lost and zero torn.
+   plugin's write API (:meth:`pytest_experiments.notebook.journal.Journal.add_result`: one
+   INSERT per result, each its own transaction, WAL mode, a 30 s busy timeout), as xdist workers
+   do. Then every row is read back and checked: none lost, none doubled, and every row's JSON
+   columns parse and equal what was sent (nothing torn). The goal is zero lost and zero torn.
 2. **Reports over a large journal.** A journal of ``--report-results`` results (default
    100,000: 200 experiments x 500 runs, four sample runs to each full-data run, estimates,
    plain numbers and named values, verdicts that flip) is built directly with sqlite3, then
@@ -43,7 +43,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from pytest_experiments.journal import RunInfo, open_journal
+from pytest_experiments.notebook.journal import RunInfo, open_journal
 
 REPORT_GOAL_SECONDS = 5.0
 

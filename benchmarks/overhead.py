@@ -220,7 +220,7 @@ def sampling_import_ms(repeats: int) -> dict[str, float]:
     code = (
         "import time, numpy\n"
         "wall, cpu = time.perf_counter(), time.process_time()\n"
-        "import pytest_experiments.sampling, sklearn.utils\n"
+        "import pytest_experiments.running.sampling, sklearn.utils\n"
         "print(time.perf_counter() - wall, time.process_time() - cpu)\n"
     )
     walls: list[float] = []

@@ -21,10 +21,10 @@ The public API:
 
 from __future__ import annotations
 
-from .context import Experiment
-from .estimates import Estimate
-from .results import ExperimentResult
-from .verdicts import Verdict
+from pytest_experiments.running.context import Experiment
+from pytest_experiments.running.results import ExperimentResult
+from pytest_experiments.stats.estimates import Estimate
+from pytest_experiments.stats.verdicts import Verdict
 
 __all__ = ["Estimate", "Experiment", "ExperimentResult", "Verdict"]
 __version__ = "0.1.0"

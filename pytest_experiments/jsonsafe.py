@@ -14,8 +14,6 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from .estimates import Estimate
-
 JSONValue = Any  # dict | list | str | int | float | bool | None, recursively
 
 
@@ -45,8 +43,6 @@ def to_jsonable(value: Any, keep: tuple[type, ...] = ()) -> JSONValue:
         return float(value)
     if isinstance(value, enum.Enum):
         return to_jsonable(value.value, keep)
-    if isinstance(value, Estimate):
-        return value.to_json()
     package = type(value).__module__.split(".")[0]
     if package == "numpy" and hasattr(value, "tolist"):
         return to_jsonable(value.tolist(), keep)

@@ -18,6 +18,8 @@ from typing import Any
 DEFAULT_FRACTION = 0.1
 DEFAULT_SEED = 0
 DEFAULT_CONFIDENCE = 0.95
+#: ``exp.sample`` keeps at least this many rows, so tiny shares of small data stay meaningful.
+DEFAULT_MIN_ROWS = 100
 
 
 class SettingError(ValueError):

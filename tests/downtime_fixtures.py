@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pytest_experiments.journal import RunInfo, open_journal
+from pytest_experiments.notebook.journal import RunInfo, open_journal
 
 #: 2025-11-20 09:00 UTC.
 T0 = 1_763_629_200.0

@@ -1,7 +1,7 @@
 """Journals for the command-line tests, written the way the plugin writes them.
 
-:class:`JournalBuilder` writes through :mod:`pytest_experiments.journal` (the plugin's own write
-API), or, with ``writer="schema-doc"``, with plain sqlite3 from the SQL in
+:class:`JournalBuilder` writes through :mod:`pytest_experiments.notebook.journal` (the plugin's
+own write API), or, with ``writer="schema-doc"``, with plain sqlite3 from the SQL in
 ``docs/journal-schema.md`` — so the reading side is tested against both the code and the
 documented schema. Run end times are set directly, since the write API stamps "now".
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pytest_experiments.journal import SCHEMA_VERSION, Journal, RunInfo, open_journal
+from pytest_experiments.notebook.journal import SCHEMA_VERSION, Journal, RunInfo, open_journal
 
 SCHEMA_DOC = Path(__file__).resolve().parent.parent / "docs" / "journal-schema.md"
 

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 from downtime_fixtures import PastRun, Timed, timed_history
 
-from pytest_experiments.budget import Candidate, choose, importance, parse_duration
+from pytest_experiments.downtime.budget import Candidate, choose, importance, parse_duration
 from pytest_experiments.settings import SettingError
 
 # -- durations ---------------------------------------------------------------------------------

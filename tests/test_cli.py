@@ -1,6 +1,6 @@
 """The ``pytest-experiments`` command, read as the researcher uses it the morning after.
 
-Most tests call :func:`pytest_experiments.cli.main` in-process on the lab journal of
+Most tests call :func:`pytest_experiments.notebook.cli.main` in-process on the lab journal of
 ``journal_fixtures`` (four runs: sample, full, sample on a dirty checkout, an unfinished full
 run) and check what is printed and the exit status; a few run the installed console script and
 ``python -m pytest_experiments`` as real processes.
@@ -40,9 +40,9 @@ from journal_fixtures import (
     lab_journal,
 )
 
-from pytest_experiments import cli
-from pytest_experiments.export import COLUMNS
-from pytest_experiments.history import timestamp
+from pytest_experiments.notebook import cli
+from pytest_experiments.notebook.export import COLUMNS
+from pytest_experiments.notebook.history import timestamp
 
 
 @dataclass
@@ -699,7 +699,7 @@ def test_python_dash_m(lab: Path) -> None:
 
 PROBE = """
 import json, sys
-from pytest_experiments import cli
+from pytest_experiments.notebook import cli
 status = cli.main(sys.argv[1:])
 heavy = [m for m in ("matplotlib", "jinja2", "pandas", "numpy") if m in sys.modules]
 print(json.dumps({"status": status, "heavy": heavy}), file=sys.stderr)

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 from pytest_experiments import Experiment, Verdict
-from pytest_experiments.crossval import holdout_ratio, make_splits, split_scores
-from pytest_experiments.estimates import corrected_resampled_mean, proportion, t_interval
-from pytest_experiments.expectations import parse_expectation
-from pytest_experiments.judgement import judge
-from pytest_experiments.sequential import Sample, run_looks
+from pytest_experiments.spec.expectations import parse_expectation
+from pytest_experiments.stats.crossval import holdout_ratio, make_splits, split_scores
+from pytest_experiments.stats.estimates import corrected_resampled_mean, proportion, t_interval
+from pytest_experiments.stats.judgement import judge
+from pytest_experiments.stats.sequential import Sample, run_looks
 
 
 def test_wilson_interval_covers_the_true_proportion() -> None:
@@ -239,7 +239,7 @@ def test_r2_against_the_sample_variance_covers_where_fold_wise_r2_does_not() -> 
     from sklearn.metrics import r2_score
     from sklearn.neighbors import KNeighborsRegressor
 
-    from pytest_experiments.crossval import make_splits
+    from pytest_experiments.stats.crossval import make_splits
 
     X_all, y_all = make_friedman1(n_samples=40_000, noise=1.0, random_state=3)
     held_X, held_y = X_all[20_000:], y_all[20_000:]

@@ -13,11 +13,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pytest_experiments import Verdict
-from pytest_experiments.correction import adjust, holm
-from pytest_experiments.estimates import Estimate, proportion
-from pytest_experiments.evidence import Judging
-from pytest_experiments.expectations import parse_expectation
-from pytest_experiments.sequential import Sample, run_looks
+from pytest_experiments.spec.expectations import parse_expectation
+from pytest_experiments.stats.correction import adjust, holm
+from pytest_experiments.stats.estimates import Estimate, proportion
+from pytest_experiments.stats.evidence import Judging
+from pytest_experiments.stats.sequential import Sample, run_looks
 
 
 def estimate(low: float, high: float, trend: str | None = None) -> Estimate:
@@ -368,7 +368,7 @@ def test_score_with_groups_keeps_each_group_on_one_side() -> None:
     from sklearn.model_selection import GroupKFold
 
     from pytest_experiments import Experiment
-    from pytest_experiments.crossval import make_splits
+    from pytest_experiments.stats.crossval import make_splits
 
     X, y = load_iris(return_X_y=True)
     groups = [i // 5 for i in range(len(y))]

@@ -18,15 +18,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pytest_experiments.errors import AnswerError, DefinitionError
-from pytest_experiments.evidence import Judging
-from pytest_experiments.expectations import (
+from pytest_experiments.spec.expectations import (
     Equals,
     ExpressionExpectation,
     Predicate,
     parse_expectation,
 )
-from pytest_experiments.expressions import Expression, parse_expression
-from pytest_experiments.verdicts import Verdict, all_of, any_of
+from pytest_experiments.spec.expressions import Expression, parse_expression
+from pytest_experiments.stats.evidence import Judging
+from pytest_experiments.stats.verdicts import Verdict, all_of, any_of
 
 CONFIRMED, INCONCLUSIVE, REFUTED = Verdict.CONFIRMED, Verdict.INCONCLUSIVE, Verdict.REFUTED
 VERDICTS = [REFUTED, INCONCLUSIVE, CONFIRMED]

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from pytest_experiments import journal as journal_module
-from pytest_experiments import provenance
-from pytest_experiments.journal import JournalError, RunInfo, open_journal
+from pytest_experiments.notebook import journal as journal_module
+from pytest_experiments.notebook import provenance
+from pytest_experiments.notebook.journal import JournalError, RunInfo, open_journal
 
 SCHEMA_DOC = Path(__file__).resolve().parents[1] / "docs" / "journal-schema.md"
 
@@ -345,7 +345,7 @@ def test_no_git_provenance_outside_a_checkout(
 
 def test_package_versions_are_read_without_importing_the_packages() -> None:
     code = (
-        "import json, sys; from pytest_experiments import provenance; "
+        "import json, sys; from pytest_experiments.notebook import provenance; "
         "v = provenance.package_versions(); "
         "print(json.dumps([v, [m for m in ('numpy', 'scipy', 'sklearn', 'pandas') "
         "if m in sys.modules]]))"

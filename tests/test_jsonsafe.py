@@ -18,9 +18,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_experiments.answers import format_value, normalize_answer
 from pytest_experiments.errors import AnswerError
 from pytest_experiments.jsonsafe import NotJSONSafe, to_jsonable
+from pytest_experiments.running.answers import format_value, normalize_answer
 
 PLAIN_TYPES = (dict, list, str, int, float, bool, type(None))
 

@@ -9,13 +9,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_experiments.journal import RunInfo, open_journal
-from pytest_experiments.runtime import (
+from pytest_experiments.downtime.runtime import (
     Point,
     estimate_duration,
     expected_rows,
     format_duration,
 )
+from pytest_experiments.notebook.journal import RunInfo, open_journal
 
 # -- the estimate ----------------------------------------------------------------------------
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from downtime_fixtures import PastRun, Timed, timed_history
 
-from pytest_experiments.batch import Batch, Job
-from pytest_experiments.progress import ProgressReporter, calibration, remaining
+from pytest_experiments.downtime.batch import Batch, Job
+from pytest_experiments.downtime.progress import ProgressReporter, calibration, remaining
 
 
 def batch(*costs: float, workers: int = 1, guessed: int = -1) -> Batch:

@@ -303,7 +303,7 @@ def exp_ran(exp):
 
 
 def newer_journal(path: Path) -> None:
-    from pytest_experiments.journal import open_journal
+    from pytest_experiments.notebook.journal import open_journal
 
     open_journal(path).close()
     db = sqlite3.connect(path)
@@ -404,7 +404,7 @@ def test_journal_paths_from_the_command_line_and_the_ini_file(
 
 
 FULL_DISK_ON_WORKERS = """
-from pytest_experiments import journal
+from pytest_experiments.notebook import journal
 
 def pytest_configure(config):
     if hasattr(config, "workerinput"):

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from journal_fixtures import MARKUP, QUESTIONS, lab_journal
 
-from pytest_experiments import cli
+from pytest_experiments.notebook import cli
 
 CHROMIUM = shutil.which("chromium")
 

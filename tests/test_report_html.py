@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from journal_fixtures import LR_NB, QUESTIONS, SCALING, SVC, lab_journal
 
-from pytest_experiments import cli
+from pytest_experiments.notebook import cli
 
 DATA_PNG = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"')
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from pytest_experiments import reuse
+from pytest_experiments.downtime import reuse
 
 STUDY = """
 import os

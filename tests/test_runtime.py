@@ -10,9 +10,8 @@ from downtime_fixtures import T0, PastRun, Timed, timed_history
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_experiments import runtime
-from pytest_experiments.journal import open_journal
-from pytest_experiments.runtime import (
+from pytest_experiments.downtime import runtime
+from pytest_experiments.downtime.runtime import (
     DEFAULT_GUESS,
     History,
     Point,
@@ -30,6 +29,7 @@ from pytest_experiments.runtime import (
     typical_overhead,
     wall_clock,
 )
+from pytest_experiments.notebook.journal import open_journal
 
 # -- one experiment ----------------------------------------------------------------------------
 

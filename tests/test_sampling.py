@@ -21,16 +21,21 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_experiments.context import DEFAULT_MIN_ROWS, Experiment
 from pytest_experiments.errors import ExperimentError
-from pytest_experiments.sampling import (
+from pytest_experiments.running.context import Experiment
+from pytest_experiments.running.sampling import (
     SamplingError,
     allocate,
     choose_rows,
     sample_size,
     subsample,
 )
-from pytest_experiments.settings import SettingError, experiment_seed, parse_fraction
+from pytest_experiments.settings import (
+    DEFAULT_MIN_ROWS,
+    SettingError,
+    experiment_seed,
+    parse_fraction,
+)
 
 FAST = settings(max_examples=60, deadline=None)
 

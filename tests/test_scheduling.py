@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from downtime_fixtures import PastRun, Timed, timed_history
 
-from pytest_experiments.scheduling import (
+from pytest_experiments.downtime.scheduling import (
     arrange,
     fill,
     initial_blocks,

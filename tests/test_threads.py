@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pytest_experiments.threads import THREAD_VARIABLES, cores, threads_per_worker
+from pytest_experiments.downtime.threads import THREAD_VARIABLES, cores, threads_per_worker
 
 
 @pytest.mark.parametrize(

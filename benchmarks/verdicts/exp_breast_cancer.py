@@ -21,7 +21,7 @@ from sklearn.tree import DecisionTreeClassifier
 from pytest_experiments import Experiment
 
 if TYPE_CHECKING:
-    from pytest_experiments.estimates import Estimate
+    from pytest_experiments.stats.estimates import Estimate
 
 
 def scaled_logreg() -> Pipeline:

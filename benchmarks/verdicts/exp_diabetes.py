@@ -18,7 +18,7 @@ from sklearn.neighbors import KNeighborsRegressor
 from pytest_experiments import Experiment
 
 if TYPE_CHECKING:
-    from pytest_experiments.estimates import Estimate
+    from pytest_experiments.stats.estimates import Estimate
 
 
 @pytest.mark.question("Does linear regression explain at least 35% of the variance?")

@@ -23,7 +23,7 @@ from sklearn.svm import SVC
 from pytest_experiments import Experiment
 
 if TYPE_CHECKING:
-    from pytest_experiments.estimates import Estimate
+    from pytest_experiments.stats.estimates import Estimate
 
 
 @pytest.mark.question("Does an RBF SVC beat always predicting the most frequent digit?")

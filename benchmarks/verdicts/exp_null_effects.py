@@ -44,7 +44,7 @@ from sklearn.tree import DecisionTreeClassifier
 from pytest_experiments import Experiment
 
 if TYPE_CHECKING:
-    from pytest_experiments.estimates import Estimate
+    from pytest_experiments.stats.estimates import Estimate
 
 REPLICATES = range(20)
 FEW_REPLICATES = range(10)  # for the forest, the slowest learner here

@@ -30,7 +30,7 @@ from sklearn.svm import SVC
 from pytest_experiments import Experiment
 
 if TYPE_CHECKING:
-    from pytest_experiments.estimates import Estimate
+    from pytest_experiments.stats.estimates import Estimate
 
 
 def columns(*selected: int) -> Any:

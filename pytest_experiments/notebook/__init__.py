@@ -1,0 +1,8 @@
+"""The lab notebook: the journal (an SQLite file of every answer with its provenance), recording
+results into it as they arrive, reading it back (history, changes between runs), and what is
+shown of it (the knowledge-base report in Markdown and HTML, plots, CSV/JSON export and the
+``pytest-experiments`` command).
+
+May use: :mod:`pytest_experiments.running` (results and answers), :mod:`pytest_experiments.state`,
+the bottom modules and pytest. Never :mod:`pytest_experiments.downtime` or the plugin.
+"""

@@ -1,0 +1,175 @@
+"""Plots for the HTML report: an experiment's answer against the data share, and over time.
+
+matplotlib is optional (the ``report`` extra) and imported only by :class:`Plotter`, drawing on
+an Agg canvas (no display, no global pyplot state). Each experiment gets one PNG with two panels,
+returned as a ``data:`` URI so the page stays a single self-contained file. Points are coloured
+by the result's status; estimates carry their interval as an error bar; an answer with several
+named numbers draws one series per name.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import io
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pytest_experiments.notebook.answer_values import SCALAR, Number, numeric_parts
+from pytest_experiments.notebook.history import Result
+
+#: Colours shared with the page's badges.
+STATUS_COLOURS = {
+    "confirmed": "#1b7f3b",
+    "refuted": "#c62828",
+    "inconclusive": "#b7791f",
+    "answered": "#1f5fa8",
+}
+OTHER_COLOUR = "#6b7280"
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+@dataclass(frozen=True)
+class Point:
+    """One number of one result."""
+
+    name: str
+    fraction: float
+    started: float
+    status: str
+    number: Number
+
+
+def points(results: Sequence[Result]) -> list[Point]:
+    """The plottable numbers of an experiment's results (finite values only)."""
+    found = []
+    for result in results:
+        for name, number in numeric_parts(result.answer).items():
+            if math.isfinite(number.value):
+                found.append(
+                    Point(name, result.fraction, result.run_started, result.status, number)
+                )
+    return found
+
+
+class Plotter:
+    """Draws experiment plots; constructing it imports matplotlib (``ImportError`` if absent)."""
+
+    def __init__(self) -> None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+        from matplotlib.figure import Figure
+        from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+        # Times become Matplotlib date numbers (days) by arithmetic: converting datetime
+        # objects through Matplotlib's unit machinery costs more than the rest of the plot.
+        # (matplotlib.dates is not annotated, hence the ignores here and below.)
+        epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+        self._epoch_days = float(date2num(epoch))  # type: ignore[no-untyped-call]
+        self._timezone = datetime.datetime.now().astimezone().tzinfo
+        self._canvas = FigureCanvasAgg
+        self._figure = Figure
+        self._date_locator = AutoDateLocator
+        self._date_formatter = ConciseDateFormatter
+        self._max_n = MaxNLocator
+        self._func_formatter = FuncFormatter
+
+    def plot(self, found: Sequence[Point]) -> str | None:
+        """A PNG ``data:`` URI with both panels, or None when there is nothing to draw."""
+        if not found:
+            return None
+        figure = self._figure(figsize=(8.2, 2.5), dpi=96)
+        self._canvas(figure)
+        by_share, over_time = figure.subplots(1, 2)
+        figure.subplots_adjust(left=0.08, right=0.985, bottom=0.2, top=0.88, wspace=0.22)
+        names = list(dict.fromkeys(point.name for point in found))
+        for axes in (by_share, over_time):
+            axes.tick_params(labelsize=8)
+            axes.grid(alpha=0.3, linewidth=0.6)
+            axes.yaxis.set_major_locator(self._max_n(4))
+            for side in ("top", "right"):
+                axes.spines[side].set_visible(False)
+        by_share.set_title("answer by share of the data", fontsize=9, loc="left")
+        over_time.set_title("answer over time", fontsize=9, loc="left")
+
+        for index, name in enumerate(names):
+            series = [point for point in found if point.name == name]
+            marker = MARKERS[index % len(MARKERS)]
+            label = name if name != SCALAR else None
+            shares = [point.fraction * 100 for point in series]
+            times = [self._epoch_days + point.started / 86_400 for point in series]
+            self._draw(by_share, shares, series, marker, label)
+            self._draw(over_time, times, series, marker, None)
+            ordered = sorted(zip(times, [point.number.value for point in series], strict=True))
+            over_time.plot(
+                [when for when, _ in ordered],
+                [value for _, value in ordered],
+                color="#9ca3af",
+                linewidth=0.8,
+                zorder=1,
+            )
+
+        shares = [point.fraction for point in found]
+        if min(shares) > 0 and max(shares) / min(shares) >= 8:
+            by_share.set_xscale("log")
+        by_share.xaxis.set_major_formatter(self._func_formatter(_percent))
+        by_share.set_xlabel("share of the data", fontsize=8)
+        locator = self._date_locator(  # type: ignore[no-untyped-call]
+            tz=self._timezone, minticks=3, maxticks=7
+        )
+        over_time.xaxis.set_major_locator(locator)
+        over_time.xaxis.set_major_formatter(
+            self._date_formatter(locator, tz=self._timezone)  # type: ignore[no-untyped-call]
+        )
+        if len(names) > 1:
+            by_share.legend(fontsize=7, loc="best", framealpha=0.8)
+
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+    @staticmethod
+    def _draw(
+        axes: Any, xs: Sequence[Any], series: Sequence[Point], marker: str, label: str | None
+    ) -> None:
+        colours = [STATUS_COLOURS.get(point.status, OTHER_COLOUR) for point in series]
+        bars = [
+            (x, point.number.value, point.number.low, point.number.high)
+            for x, point in zip(xs, series, strict=True)
+            if point.number.low is not None
+            and point.number.high is not None
+            and math.isfinite(point.number.low)
+            and math.isfinite(point.number.high)
+        ]
+        if bars:
+            # max(0, ...): a damaged row with the value outside its interval must not stop
+            # the plot (matplotlib refuses negative error bars).
+            axes.errorbar(
+                [x for x, _, _, _ in bars],
+                [value for _, value, _, _ in bars],
+                yerr=[
+                    [max(0.0, value - low) for _, value, low, _ in bars],
+                    [max(0.0, high - value) for _, value, _, high in bars],
+                ],
+                fmt="none",
+                ecolor="#9ca3af",
+                elinewidth=1,
+                zorder=2,
+            )
+        axes.scatter(
+            xs,
+            [point.number.value for point in series],
+            c=colours,
+            marker=marker,
+            s=22,
+            zorder=3,
+            label=label,
+            edgecolors="white",
+            linewidths=0.5,
+        )
+
+
+def _percent(value: float, _position: object = None) -> str:
+    return f"{value:.3g}%"

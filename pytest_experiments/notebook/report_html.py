@@ -1,0 +1,111 @@
+"""The knowledge base as one self-contained HTML page: inline CSS, plots as ``data:`` URIs.
+
+Rendered with Jinja2 from ``templates/report.html.j2`` with autoescaping on, so questions,
+answers, errors and recorded values (all written by users, or by their data) are shown as text,
+never run as markup. Plots come from :mod:`pytest_experiments.notebook.plots` when matplotlib is
+installed; without it the page is complete with its tables and says how to get the plots.
+
+Drawing a plot costs about 0.1 s (and importing matplotlib about 0.6 s), so at most
+``max_plots`` experiments get one, chosen in the order a reader needs them: verdicts that changed
+recently, then refuted and inconclusive ones, then the rest in report order. The page says how
+many were left without a plot.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from pytest_experiments import __version__
+from pytest_experiments.notebook.history import history, timestamp
+from pytest_experiments.notebook.plots import OTHER_COLOUR, STATUS_COLOURS, Plotter, points
+from pytest_experiments.notebook.report import Entry, KnowledgeBase, latest_text, summary_text
+
+INSTALL_HINT = "pip install 'pytest-experiments[report]'"
+
+
+class ReportError(Exception):
+    """The HTML report cannot be made; the message says what to install or change."""
+
+
+@dataclass
+class Section:
+    """One experiment as the template shows it."""
+
+    anchor: str
+    entry: Entry
+    plot: str | None = None
+
+
+def _priority(entry: Entry) -> int:
+    if entry.flips:
+        return 0
+    if entry.current.status in ("refuted", "inconclusive"):
+        return 1
+    return 2
+
+
+def _plots(
+    connection: sqlite3.Connection, sections: list[Section], max_plots: int
+) -> tuple[bool, int]:
+    """Attach plots to the sections that get one; returns (matplotlib found, plots skipped)."""
+    if max_plots <= 0:
+        return True, 0
+    try:
+        plotter = Plotter()
+    except ImportError:
+        return False, 0
+    drawn = 0
+    skipped = 0
+    for section in sorted(sections, key=lambda section: _priority(section.entry)):
+        # A plot needs two numbers at least; the recent history tells cheaply whether to look.
+        if sum(1 for result in section.entry.history if points([result])) < 2:
+            continue
+        if drawn >= max_plots:
+            skipped += 1
+            continue
+        section.plot = plotter.plot(points(history(connection, section.entry.nodeid)))
+        drawn += section.plot is not None
+    return True, skipped
+
+
+def render_html(kb: KnowledgeBase, connection: sqlite3.Connection, max_plots: int = 20) -> str:
+    """The report page; :class:`ReportError` if Jinja2 is missing."""
+    try:
+        import jinja2
+    except ImportError:
+        raise ReportError(
+            f"report --html needs Jinja2, which is not installed; {INSTALL_HINT} "
+            "(or leave out --html for the Markdown report)"
+        ) from None
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("pytest_experiments.notebook", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    sections = [Section(f"e{index}", entry) for index, entry in enumerate(kb.entries, start=1)]
+    matplotlib_found, plots_skipped = _plots(connection, sections, max_plots)
+    anchors = {section.entry.nodeid: section.anchor for section in sections}
+    titles = {section.entry.nodeid: section.entry.title for section in sections}
+    context: dict[str, Any] = {
+        "kb": kb,
+        "sections": sections,
+        "anchors": anchors,
+        "titles": titles,
+        "counts": kb.counts(),
+        "summary": summary_text(kb),
+        "latest": latest_text(kb),
+        "generated": timestamp(kb.generated),
+        "timestamp": timestamp,
+        "colours": STATUS_COLOURS,
+        "other_colour": OTHER_COLOUR,
+        "matplotlib_found": matplotlib_found,
+        "plots_skipped": plots_skipped,
+        "max_plots": max_plots,
+        "install_hint": INSTALL_HINT,
+        "version": __version__,
+    }
+    return environment.get_template("report.html.j2").render(context)

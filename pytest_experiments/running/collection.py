@@ -1,0 +1,105 @@
+"""What collecting an experiment item makes of it: its state, or the one-line error that
+stands in for its run.
+
+A plain test that carries an experiment marker, an async experiment and a research script
+named ``exp_*.py`` that exits at import are all definition errors reported for that item or
+file, never an INTERNALERROR.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import inspect
+
+import pytest
+
+from pytest_experiments.errors import DefinitionError
+from pytest_experiments.running.item import ExperimentState
+from pytest_experiments.running.results import ExperimentResult
+from pytest_experiments.settings import RunSettings, experiment_seed
+from pytest_experiments.spec.markers import ExperimentSpec, read_spec, stray_marker
+from pytest_experiments.spec.names import EXPERIMENT_PREFIX
+
+
+def experiment_state(item: pytest.Item, settings: RunSettings, index: int) -> ExperimentState:
+    """The state of an experiment item at collection: its spec (or the problem that stops it),
+    the shares it looks at, and the result as far as it is known before it runs."""
+    spec: ExperimentSpec | None = None
+    problem: str | None = None
+    try:
+        spec = read_spec(item, settings.require_question)
+    except DefinitionError as error:
+        problem = str(error)
+    if problem is None:
+        problem = _async_problem(item)
+    question_marker = item.get_closest_marker("question")
+    plan = settings.plan_for(spec.fraction if spec else None)
+    return ExperimentState(
+        spec=spec,
+        problem=problem,
+        plan=plan,
+        result=ExperimentResult(
+            nodeid=item.nodeid,
+            index=index,
+            question=spec.question
+            if spec
+            else _text_or_none(
+                question_marker.args[0] if question_marker and question_marker.args else None
+            ),
+            expectation=spec.expectation.text if spec and spec.expectation else None,
+            fraction=plan.first,
+            seed=experiment_seed(settings.seed, item.nodeid),
+            auto=plan.auto,
+        ),
+    )
+
+
+def stray_problem(item: pytest.Item) -> str | None:
+    """The error of a plain test that carries an experiment marker, or None."""
+    stray = stray_marker(item)
+    if stray is None:
+        return None
+    return (
+        f"@pytest.mark.{stray} is for experiments, but {item.name} is a plain test; "
+        f"rename it {EXPERIMENT_PREFIX}{item.name.removeprefix('test_')} to make it an "
+        "experiment, or remove the marker"
+    )
+
+
+def exiting_script_report(
+    collector: pytest.Collector, error: SystemExit
+) -> pytest.CollectReport | None:
+    """The collection error of an ``exp_*.py`` module that exited at import, or None when the
+    module is not one that ``experiment_files`` collected (pytest's own handling applies)."""
+    # Research scripts are often named exp_*.py too; one that parses its command line or exits
+    # at import would end the whole run with an INTERNALERROR. Make it that file's error.
+    if not isinstance(collector, pytest.Module) or not any(
+        fnmatch.fnmatch(collector.path.name, pattern)
+        for pattern in collector.config.getini("experiment_files")
+    ):
+        return None
+    return pytest.CollectReport(
+        collector.nodeid,
+        "failed",
+        longrepr=(
+            f"importing {collector.path.name} exited (SystemExit: {error.code}); it is "
+            "collected because it matches experiment_files (exp_*.py): put a script's work "
+            'under `if __name__ == "__main__":`, or set experiment_files in the ini file '
+            "to patterns that match only experiment modules"
+        ),
+        result=[],
+    )
+
+
+def _async_problem(item: pytest.Item) -> str | None:
+    function = getattr(item, "obj", None)
+    if inspect.iscoroutinefunction(function) or inspect.isasyncgenfunction(function):
+        return (
+            f"{item.name} is an async function; write experiments as plain functions "
+            "(run an event loop inside if needed)"
+        )
+    return None
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None

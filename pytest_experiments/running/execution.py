@@ -1,0 +1,70 @@
+"""Running one experiment: the ``exp`` object it gets at setup, and its call, look by look.
+
+Under ``--sample auto`` the body runs once per look (see
+:mod:`pytest_experiments.stats.sequential`); the answer of the last look, with the intervals its
+verdict used, becomes the result's answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from pytest_experiments.jsonsafe import to_jsonable
+from pytest_experiments.running.answers import format_value, normalize_answer
+from pytest_experiments.running.context import Experiment
+from pytest_experiments.running.item import ExperimentState
+from pytest_experiments.settings import RunSettings, data_seed
+from pytest_experiments.stats.evidence import Judging
+from pytest_experiments.stats.sequential import Sample, run_looks
+
+
+def start(item: pytest.Item, state: ExperimentState, settings: RunSettings) -> None:
+    """Make the experiment's ``exp`` object before its fixtures run."""
+    result = state.result
+    state.context = Experiment(
+        item.nodeid,
+        result.fraction,
+        result.seed,
+        settings.confidence,
+        data_seed=data_seed(
+            settings.seed, item.nodeid, item.name, getattr(item, "originalname", item.name)
+        ),
+    )
+
+
+def call(pyfuncitem: pytest.Function, state: ExperimentState) -> None:
+    """Run the experiment's body at each look of its plan and keep the answer and verdict."""
+    function = pyfuncitem.obj
+    arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
+    assert state.spec is not None and state.context is not None
+    expectation, context, result = state.spec.expectation, state.context, state.result
+
+    # A fixture that sampled (or read exp.fraction) fixed the data before the body runs.
+    fixed_in_setup = context.uses_fraction
+
+    def run_at(fraction: float) -> tuple[Any, Sample]:
+        if not fixed_in_setup:
+            context.start_look(fraction)
+        answer = normalize_answer(function(**arguments))
+        return answer, Sample(
+            context.rows, context.total_rows, context.uses_fraction, grows=not fixed_in_setup
+        )
+
+    outcome = run_looks(
+        run_at, expectation, state.plan.fractions, context.confidence, rows_at=context.rows_for
+    )
+    answer = outcome.answer
+    result.looks, result.fraction = outcome.looks, outcome.fraction
+    result.uses_fraction = context.uses_fraction
+    if outcome.judgement is None:
+        result.status = "answered"
+    else:
+        result.status = outcome.judgement.verdict.value
+        result.note = "; ".join(outcome.judgement.notes) or None
+        result.p_value = outcome.judgement.p_value
+        result.level = outcome.level
+        answer = Judging(level=outcome.level).prepare(answer)  # the intervals the verdict used
+    result.answer = to_jsonable(answer)
+    result.answer_text = format_value(answer)

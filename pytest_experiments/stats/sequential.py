@@ -1,0 +1,148 @@
+"""Looking at growing samples: ``--sample auto`` without inflating the error rate.
+
+The experiment runs at fractions ``f0, 4 f0, 16 f0, ...`` (below one half) and finally on all
+the data, and stops at the first decisive verdict. Testing at the same level at every look would
+let chance pick the look that happens to be decisive: with six looks at 95 % a true null is
+"found" about a fifth of the time. The error rate over all looks together is held at
+``alpha = 1 - C`` by a weighted Bonferroni split fixed before any data is seen: the full-data
+look gets ``alpha / 2`` and the earlier looks share the other half equally. Bonferroni's
+inequality bounds the chance of any wrong decisive verdict by the sum of the per-look alphas,
+whatever the dependence between looks, and skipping a planned look only leaves its share
+unspent. Weighting the last look keeps the full-data verdict close to what ``--full`` alone
+would say (where close calls are decided), while large effects still stop early on their tiny
+p-values. The p-value reported is the look's p-value divided by its share of alpha.
+
+Shortcuts skip looks without spending more alpha (benchmarks/verdicts measured the first two):
+
+* a look whose sample would have the same rows as the previous one (the ``min_rows`` floor on
+  small data) is skipped, and one that would take every row is the full-data look; when that is
+  the first look, every planned look would see the same rows, so it is the only look and is
+  judged at the whole alpha (as is the answer of an experiment that never reads its fraction
+  or samples: it is the answer on all the data);
+* when a subsample look is inconclusive only because the sample-aware rule held back a
+  refutation (see :mod:`pytest_experiments.stats.evidence`), only all the data can settle it, so the
+  next look is the full-data one;
+* an answer without estimates (a plain number) carries no uncertainty to judge a subsample
+  by, so its subsample verdict is not taken: the next look is the full-data one;
+* a sample fixed before the look (drawn in a fixture) cannot grow: that look is the only one,
+  at the whole alpha, and a plain number on it is inconclusive.
+
+Without an expectation there is nothing to decide: the first look's answer is reported, its
+intervals at the run's confidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pytest_experiments.stats.evidence import contains_estimate
+from pytest_experiments.stats.judgement import Expectation, Judgement, judge
+from pytest_experiments.stats.verdicts import Verdict
+
+#: Share of alpha spent on the full-data look when there are earlier looks.
+FINAL_LOOK_SHARE = 0.5
+
+
+@dataclass
+class LookOutcome:
+    """Where the looks stopped and what was found there."""
+
+    answer: Any
+    fraction: float
+    looks: int
+    level: float
+    judgement: Judgement | None
+
+
+def look_alphas(alpha: float, planned_looks: int) -> list[float]:
+    """The alpha each planned look may spend; they add up to ``alpha``."""
+    if planned_looks == 1:
+        return [alpha]
+    early = alpha * (1 - FINAL_LOOK_SHARE) / (planned_looks - 1)
+    return [early] * (planned_looks - 1) + [alpha * FINAL_LOOK_SHARE]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """What one look actually used: rows kept and rows in all (None when not sampled), and
+    whether the experiment looked at its share of the data at all."""
+
+    rows: int | None
+    total_rows: int | None
+    uses_fraction: bool = True
+    #: False when the sample was fixed before the look (drawn in a fixture): later looks
+    #: would see the same rows.
+    grows: bool = True
+
+    @property
+    def is_all_data(self) -> bool:
+        """Every row was used, or the answer does not depend on the share of the data."""
+        if not self.uses_fraction:
+            return True
+        return self.rows is not None and self.rows == self.total_rows
+
+
+def run_looks(
+    run_at: Callable[[float], tuple[Any, Sample]],
+    expectation: Expectation | None,
+    fractions: Sequence[float],
+    confidence: float,
+    with_p_value: bool = True,
+    rows_at: Callable[[float], int | None] | None = None,
+) -> LookOutcome:
+    """Run ``run_at(fraction)`` look after look until the verdict is decisive.
+
+    ``run_at`` returns the answer and the sample it used; ``rows_at(fraction)`` says how many
+    rows a look at ``fraction`` would keep (None when unknown), to skip looks that would repeat.
+    """
+    alpha = 1 - confidence
+    alphas = look_alphas(alpha, len(fractions))
+    last = len(fractions) - 1
+    outcome: LookOutcome | None = None
+    index, looks, previous_rows = 0, 0, None
+    while index <= last:
+        fraction = fractions[index]
+        if index < last and rows_at is not None and looks > 0:
+            rows = rows_at(fraction)
+            if rows is not None and rows == previous_rows:
+                index += 1  # the same rows again: the same answer
+                continue
+        answer, sample = run_at(fraction)
+        looks += 1
+        previous_rows = sample.rows
+        whole = fraction >= 1 or sample.is_all_data
+        stuck = not whole and not sample.grows and index < last
+        if (whole or stuck) and index < last:
+            index = last  # every later look would see these rows again
+        if expectation is None:
+            # Nothing to decide, so nothing to grow the sample for or to split alpha over.
+            return LookOutcome(answer, fraction, looks, confidence, None)
+        # A first look whose rows every later look would repeat is the only distinct look, so
+        # it may spend all of alpha.
+        look_alpha = alpha if (whole or stuck) and looks == 1 else alphas[index]
+        judgement = judge(expectation, answer, 1 - look_alpha, not whole, with_p_value)
+        if judgement.p_value is not None:
+            judgement.p_value = min(1.0, judgement.p_value * alpha / look_alpha)
+        outcome = LookOutcome(answer, fraction, looks, 1 - look_alpha, judgement)
+        uncertain = contains_estimate(answer)
+        if stuck:
+            judgement.notes.append(
+                "the sample was drawn in a fixture, before the experiment ran, so --sample auto "
+                "could not grow it; call exp.sample in the experiment's body"
+            )
+            if judgement.verdict.decisive and not uncertain:  # see the plain-number rule below
+                judgement.notes.append(
+                    f"a plain number on a subsample is not taken as {judgement.verdict.value}"
+                )
+                judgement.verdict = Verdict.INCONCLUSIVE
+        if index == last:
+            break
+        if judgement.verdict.decisive and uncertain:
+            break
+        # A plain number on a subsample says nothing about how sure it is (a score short of a
+        # threshold on 5 % of the data may clear it on all of it): only all the data settles it.
+        index = last if judgement.trend_blocked or not uncertain else index + 1
+    assert outcome is not None, "at least one fraction is always planned"
+    return outcome
