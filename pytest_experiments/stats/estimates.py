@@ -6,7 +6,8 @@ sufficient statistics of its method so the interval can be recomputed at any lev
 (:meth:`Estimate.at_level`), which the verdict machinery needs for ``--sample auto`` (a level per
 look) and for corrections across many experiments.
 
-Methods (each tested for its error rate by simulation in ``tests/test_estimates_statistics.py``):
+Methods (each tested for its error rate by simulation in
+``tests/stats/test_estimates_statistics.py``):
 
 ``wilson``
     Wilson score interval for a binomial proportion (E. B. Wilson, "Probable inference, the law

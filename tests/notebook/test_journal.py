@@ -16,7 +16,7 @@ from pytest_experiments.notebook import journal as journal_module
 from pytest_experiments.notebook import provenance
 from pytest_experiments.notebook.journal import JournalError, RunInfo, open_journal
 
-SCHEMA_DOC = Path(__file__).resolve().parents[1] / "docs" / "journal-schema.md"
+SCHEMA_DOC = Path(__file__).resolve().parents[2] / "docs" / "journal-schema.md"
 
 
 def run_info(uid: str = "a" * 32) -> RunInfo:
