@@ -105,6 +105,13 @@ def addoption(parser: pytest.Parser) -> None:
         default=False,
     )
     parser.addini(
+        "experiment_exact_plain_numbers",
+        "on a subsample, judge plain numbers in answers as they are, without checking on a "
+        "smaller sample that they do not move with the size of the data",
+        type="bool",
+        default=False,
+    )
+    parser.addini(
         "experiment_files",
         "file patterns collected as experiment modules besides python_files (default: "
         "exp_*.py; empty: experiments only in test files)",
@@ -144,4 +151,5 @@ def read_settings(config: pytest.Config) -> RunSettings:
         or ini_bool("experiment_fail_inconclusive"),
         report_only=bool(config.getoption("experiment_report_only"))
         or ini_bool("experiment_report_only"),
+        exact_plain_numbers=ini_bool("experiment_exact_plain_numbers"),
     )

@@ -149,7 +149,9 @@ class ExperimentHooks:
     def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:
         if state_key not in pyfuncitem.stash:
             return None
-        execution.call(pyfuncitem, pyfuncitem.stash[state_key])
+        execution.call(
+            pyfuncitem, pyfuncitem.stash[state_key], pyfuncitem.config.stash[settings_key]
+        )
         return True
 
     @pytest.hookimpl(wrapper=True)

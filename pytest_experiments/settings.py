@@ -179,6 +179,8 @@ class RunSettings:
     require_question: bool = True
     fail_inconclusive: bool = False
     report_only: bool = False
+    #: Judge plain values on a subsample as they are, without the smaller look's check.
+    exact_plain_numbers: bool = False
     confidence: float = DEFAULT_CONFIDENCE
     correction: str = "none"
 

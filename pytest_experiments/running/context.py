@@ -52,9 +52,13 @@ class Experiment:
         self.total_rows: int | None = None
         self.recorded: dict[str, Any] = {}
         self._rng: np.random.Generator | None = None
+        self._floor = True
 
-    def start_look(self, fraction: float) -> None:
-        """Reset for a (new) run of the experiment at ``fraction`` (``--sample auto`` looks)."""
+    def start_look(self, fraction: float, *, floor: bool = True) -> None:
+        """Reset for a (new) run of the experiment at ``fraction`` (``--sample auto`` looks);
+        ``floor=False`` for the smaller look of a subsample verdict's checks, whose
+        ``exp.sample`` keeps ``fraction`` of the rows however few (``min_rows`` ignored)."""
+        self._floor = floor
         self._fraction = fraction
         self.uses_fraction = False
         self.rows = self.total_rows = None
@@ -73,6 +77,15 @@ class Experiment:
         """Whether the experiment runs on all the data."""
         self.uses_fraction = True
         return self._fraction >= 1.0
+
+    def scale(self) -> float | None:
+        """How many times more rows all the data has than this look's sample (None: unknown,
+        or the experiment never sampled nor read its fraction, so its data is all there is)."""
+        if self.rows and self.total_rows:
+            return self.total_rows / self.rows
+        if self.uses_fraction and 0 < self._fraction < 1:
+            return 1 / self._fraction
+        return None
 
     def rows_for(self, fraction: float) -> int | None:
         """Rows ``exp.sample`` would keep at ``fraction``, as last called; None before a call."""
@@ -107,9 +120,14 @@ class Experiment:
 
         self.uses_fraction = True
         sampled, self.rows, self.total_rows = subsample(
-            arrays, self._fraction, self.data_seed, stratify=stratify, min_rows=min_rows
+            arrays,
+            self._fraction,
+            self.data_seed,
+            stratify=stratify,
+            min_rows=min_rows if self._floor else 0,
         )
-        self._sampled = (self.total_rows, min_rows)
+        if self._floor:
+            self._sampled = (self.total_rows, min_rows)
         return sampled[0] if len(sampled) == 1 else sampled
 
     def record(self, **values: Any) -> None:
@@ -199,6 +217,7 @@ class Experiment:
             seed=self.data_seed,
             level=self.confidence,
             groups=groups,
+            scale=self.scale(),
         )
 
     def compare(
@@ -231,6 +250,7 @@ class Experiment:
             seed=self.data_seed,
             level=self.confidence,
             groups=groups,
+            scale=self.scale(),
         )
 
     def __repr__(self) -> str:

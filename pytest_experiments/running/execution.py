@@ -7,6 +7,7 @@ verdict used, becomes the result's answer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -17,7 +18,8 @@ from pytest_experiments.running.context import Experiment
 from pytest_experiments.running.item import ExperimentState
 from pytest_experiments.settings import RunSettings, data_seed
 from pytest_experiments.stats.evidence import Judging
-from pytest_experiments.stats.sequential import Sample, run_looks
+from pytest_experiments.stats.sequential import Pilot, Sample, run_looks
+from pytest_experiments.stats.stability import PILOT_SHARE, pilot_rows
 
 
 def start(item: pytest.Item, state: ExperimentState, settings: RunSettings) -> None:
@@ -34,7 +36,7 @@ def start(item: pytest.Item, state: ExperimentState, settings: RunSettings) -> N
     )
 
 
-def call(pyfuncitem: pytest.Function, state: ExperimentState) -> None:
+def call(pyfuncitem: pytest.Function, state: ExperimentState, settings: RunSettings) -> None:
     """Run the experiment's body at each look of its plan and keep the answer and verdict."""
     function = pyfuncitem.obj
     arguments = {name: pyfuncitem.funcargs[name] for name in pyfuncitem._fixtureinfo.argnames}
@@ -52,8 +54,17 @@ def call(pyfuncitem: pytest.Function, state: ExperimentState) -> None:
             context.rows, context.total_rows, context.uses_fraction, grows=not fixed_in_setup
         )
 
+    def pilot_at(sample: Sample, fraction: float) -> Pilot:
+        return _pilot(function, arguments, context, sample, fraction)
+
     outcome = run_looks(
-        run_at, expectation, state.plan.fractions, context.confidence, rows_at=context.rows_for
+        run_at,
+        expectation,
+        state.plan.fractions,
+        context.confidence,
+        rows_at=context.rows_for,
+        pilot_at=pilot_at,
+        exact_plain=settings.exact_plain_numbers,
     )
     answer = outcome.answer
     result.looks, result.fraction = outcome.looks, outcome.fraction
@@ -68,3 +79,32 @@ def call(pyfuncitem: pytest.Function, state: ExperimentState) -> None:
         answer = Judging(level=outcome.level).prepare(answer)  # the intervals the verdict used
     result.answer = to_jsonable(answer)
     result.answer_text = format_value(answer)
+
+
+def _pilot(
+    function: Callable[..., Any],
+    arguments: dict[str, Any],
+    context: Experiment,
+    sample: Sample,
+    fraction: float,
+) -> Pilot:
+    """Run the body once more on about a quarter of the look's rows (the checks of
+    :mod:`pytest_experiments.stats.stability`), leaving the look's own state as it was."""
+    if sample.rows is not None and sample.total_rows:
+        rows = pilot_rows(sample.rows)
+        if rows is None:
+            return f"the sample's {sample.rows} rows leave no smaller sample to compare with"
+        smaller = rows / sample.total_rows
+    else:
+        smaller = fraction * PILOT_SHARE
+    kept = (context.rows, context.total_rows, context.recorded, context.uses_fraction)
+    try:
+        context.start_look(smaller, floor=False)
+        answer = normalize_answer(function(**arguments))
+        return answer, Sample(context.rows, context.total_rows, context.uses_fraction)
+    except Exception as error:  # the experiment cannot run on so few rows: no evidence, no harm
+        text = str(error).strip().splitlines()[0][:120] if str(error).strip() else ""
+        return f"on a quarter of the rows it raised {type(error).__name__} ({text})"
+    finally:
+        context.start_look(fraction)
+        context.rows, context.total_rows, context.recorded, context.uses_fraction = kept

@@ -25,9 +25,11 @@ from pytest_experiments.spec.expressions import Expression, parse_expression
 from pytest_experiments.stats.evidence import (
     Judging,
     contains_estimate,
+    contains_unsettled,
     float_near_miss,
     is_nan,
     nan_message,
+    unsettled_verdict,
     within,
 )
 from pytest_experiments.stats.judgement import Expectation as Expectation  # re-exported
@@ -57,7 +59,7 @@ class Equals:
         if (
             isinstance(expected, Mapping)
             and isinstance(answer, Mapping)
-            and contains_estimate(answer)
+            and (contains_estimate(answer) or contains_unsettled(answer))
         ):
             # Key by key, so an estimate meets its number or approx band through its interval.
             if set(expected) != set(answer):
@@ -65,6 +67,8 @@ class Equals:
             return all_of(
                 [Equals(expected[key]).evaluate(answer[key], judging) for key in expected]
             )
+        if contains_unsettled(answer):
+            return unsettled_verdict(answer, judging)
         prepared = judging.prepare(answer)
         band = _band(expected)
         if band is not None:
@@ -90,6 +94,8 @@ class Predicate:
     text: str
 
     def evaluate(self, answer: Any, judging: Judging) -> Verdict:
+        if contains_unsettled(answer):
+            return unsettled_verdict(answer, judging)  # the predicate would see a guess
         try:
             result = self.function(judging.prepare(answer))
         except TypeError as error:

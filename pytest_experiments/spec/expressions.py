@@ -21,7 +21,16 @@ from typing import Any
 
 from pytest_experiments.errors import AnswerError, DefinitionError
 from pytest_experiments.stats.estimates import Estimate
-from pytest_experiments.stats.evidence import Judging, compare, float_near_miss, is_nan, nan_message
+from pytest_experiments.stats.evidence import (
+    Judging,
+    Unsettled,
+    compare,
+    contains_unsettled,
+    float_near_miss,
+    is_nan,
+    nan_message,
+    unsettled_verdict,
+)
 from pytest_experiments.stats.verdicts import Verdict, all_of, any_of
 
 #: The name under which a single (non-dict) answer is visible to an expression.
@@ -241,10 +250,10 @@ class _Evaluator:
     def visit(self, node: ast.expr) -> Any:
         match node:
             case ast.BoolOp(op=op, values=values):
-                verdicts = [_as_verdict(self.text, v, self.visit(v)) for v in values]
+                verdicts = [self._verdict(v) for v in values]
                 return all_of(verdicts) if isinstance(op, ast.And) else any_of(verdicts)
             case ast.UnaryOp(op=ast.Not(), operand=operand):
-                return _as_verdict(self.text, operand, self.visit(operand)).negate()
+                return self._verdict(operand).negate()
             case ast.UnaryOp(op=ast.USub(), operand=operand):
                 return self._arith(operator.neg, self.visit(operand))
             case ast.UnaryOp(op=ast.UAdd(), operand=operand):
@@ -273,7 +282,21 @@ class _Evaluator:
                 return self._arith(_FUNCTIONS[func], *(self.visit(arg) for arg in args))
         raise AssertionError(f"unvalidated node {ast.dump(node)}")  # pragma: no cover
 
+    def _verdict(self, node: ast.expr) -> Verdict:
+        value = self.visit(node)
+        if isinstance(value, Unsettled):
+            return unsettled_verdict(value, self.judging)
+        return _as_verdict(self.text, node, value)
+
     def _arith(self, function: Callable[..., Any], *args: Any) -> Any:
+        unsettled = [arg for arg in args if isinstance(arg, Unsettled)]
+        if unsettled:
+            settled = [arg.value if isinstance(arg, Unsettled) else arg for arg in args]
+            try:
+                value = function(*settled)
+            except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+                value = None
+            return Unsettled(value, unsettled[0].reason)
         try:
             return function(*args)
         except (TypeError, ValueError, ZeroDivisionError, OverflowError) as error:
@@ -285,6 +308,8 @@ class _Evaluator:
             ) from None
 
     def _compare(self, op: ast.cmpop, left: Any, right: Any) -> Verdict:
+        if contains_unsettled(left) or contains_unsettled(right):
+            return unsettled_verdict([left, right], self.judging)
         for side in (left, right):
             if is_nan(side):
                 raise AnswerError(nan_message(repr(self.text), side))

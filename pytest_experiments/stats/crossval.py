@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pytest_experiments.errors import EstimateError
-from pytest_experiments.stats.estimates import Estimate, corrected_resampled_mean
+from pytest_experiments.stats.estimates import Estimate, Trend, corrected_resampled_mean
 
 #: Default design: 5 folds repeated 5 times (25 scores), a compromise between the 10x10 that
 #: Bouckaert and Frank (2004) recommend for replicability and the cost of a subsample run.
@@ -122,24 +122,47 @@ def score(
     seed: int,
     level: float,
     groups: Any = None,
+    scale: float | None = None,
 ) -> Estimate:
-    """A learner's cross-validated score with the corrected resampled t interval."""
+    """A learner's cross-validated score with the corrected resampled t interval.
+
+    ``scale`` is how many times more rows all the data has than ``X`` (None or 1: ``X`` is all
+    of it); on a subsample the learning curve inside the splits goes with the estimate (see
+    :mod:`pytest_experiments.stats.learning_curve`).
+    """
     from sklearn.base import is_classifier
 
     _one_scoring(scoring)
+    trend = scoring_trend(scoring)
     classifier = is_classifier(estimator)
     splits = make_splits(y, X, cv, repeats, seed, classifier=classifier, groups=groups)
     scores = fold_scores(estimator, X, y, scoring, splits)
     accuracy = _is_accuracy(scoring, classifier)
+    low, high = score_range(scoring, classifier)
+    curve = None
+    if _subsample(scale):
+        curve = measure_curve(
+            [(estimator, scores)],
+            X,
+            y,
+            scoring,
+            splits,
+            scale,
+            trend,
+            (low, high),
+            classifier,
+            seed,
+        )
     return corrected_resampled_mean(
         scores,
         holdout_ratio(splits),
         level,
-        trend="rises",
+        trend=trend,
         label=_scoring_name(scoring),
-        score_range=score_range(scoring, classifier),
+        score_range=(low, high),
         pooled_rows=tested_rows(splits) if accuracy else None,
         tie_rows=_tie_rows(y, splits, scoring, classifier),
+        curve=curve,
     )
 
 
@@ -155,11 +178,14 @@ def compare(
     seed: int,
     level: float,
     groups: Any = None,
+    scale: float | None = None,
 ) -> Estimate:
-    """The paired score difference a - b on identical splits, corrected resampled t."""
+    """The paired score difference a - b on identical splits, corrected resampled t; on a
+    subsample (``scale`` > 1) with both learners' learning curves (see :func:`score`)."""
     from sklearn.base import is_classifier
 
     _one_scoring(scoring)
+    trend = scoring_trend(scoring)
     if scoring is None and is_classifier(estimator_a) != is_classifier(estimator_b):
         raise EstimateError(
             "exp.compare would score a classifier by accuracy and a regressor by R^2 (their own "
@@ -167,13 +193,26 @@ def compare(
         )
     classifier = is_classifier(estimator_a) and is_classifier(estimator_b)
     splits = make_splits(y, X, cv, repeats, seed, classifier=classifier, groups=groups)
-    differences = fold_scores(estimator_a, X, y, scoring, splits) - fold_scores(
-        estimator_b, X, y, scoring, splits
-    )
+    scores_a = fold_scores(estimator_a, X, y, scoring, splits)
+    scores_b = fold_scores(estimator_b, X, y, scoring, splits)
     low_a, high_a = score_range(scoring, is_classifier(estimator_a))
     low_b, high_b = score_range(scoring, is_classifier(estimator_b))
+    curve = None
+    if _subsample(scale):
+        curve = measure_curve(
+            [(estimator_a, scores_a), (estimator_b, scores_b)],
+            X,
+            y,
+            scoring,
+            splits,
+            scale,
+            trend,
+            (max(low_a, low_b), min(high_a, high_b)),
+            classifier,
+            seed,
+        )
     return corrected_resampled_mean(
-        differences,
+        scores_a - scores_b,
         holdout_ratio(splits),
         level,
         trend=None,
@@ -181,7 +220,115 @@ def compare(
         score_range=(low_a - high_b, high_a - low_b),
         tie_rows=_tie_rows(y, splits, scoring, classifier),
         difference=True,
+        curve=curve,
     )
+
+
+def _subsample(scale: float | None) -> bool:
+    return scale is not None and scale > 1 + 1e-9
+
+
+def measure_curve(
+    learners: list[tuple[Any, Any]],
+    X: Any,
+    y: Any,
+    scoring: Any,
+    splits: Splits,
+    scale: float | None,
+    trend: Trend,
+    bounds: tuple[float, float],
+    classifier: bool,
+    seed: int,
+) -> dict[str, Any]:
+    """Score each learner at the anchors of every split (their scores on the whole training
+    rows are given); the curve's JSON form, or ``{"problem": ...}`` when an anchor fails."""
+    from sklearn.utils.multiclass import type_of_target
+
+    from pytest_experiments.stats.learning_curve import (
+        DIFFERENCE_ANCHORS,
+        SCORE_ANCHORS,
+        Curve,
+        anchor_splits,
+    )
+
+    assert scale is not None
+    stratified = classifier and type_of_target(y) in ("binary", "multiclass")
+    labels = np.asarray(y) if stratified else None
+    shares = SCORE_ANCHORS if len(learners) == 1 else DIFFERENCE_ANCHORS
+    anchored = anchor_splits(splits, labels, seed, shares)
+    sizes = [float(np.mean([len(train) for train, _ in anchor])) for anchor in anchored]
+    main_rows = float(np.mean([len(train) for train, _ in splits]))
+    # Largest anchors first: a learner that cannot fit a sixteenth of the rows (too few for
+    # its neighbours, say) still gives the anchors above it.
+    scores: list[list[tuple[float, ...]]] = [[] for _ in learners]
+    kept = 0
+    for anchor in reversed(anchored):
+        try:
+            row = [fold_scores(estimator, X, y, scoring, anchor) for estimator, _ in learners]
+        except Exception as error:
+            if kept == 0:
+                text = str(error).strip().splitlines()[0][:120] if str(error).strip() else ""
+                return {
+                    "problem": "the learning curve could not be measured on "
+                    f"{sizes[len(anchored) - 1]:,.0f} training rows ({type(error).__name__}: "
+                    f"{text})"
+                }
+            break
+        kept += 1
+        for learner, values in zip(scores, row, strict=True):
+            learner.insert(0, tuple(values.tolist()))
+    for learner, (_, whole) in zip(scores, learners, strict=True):
+        learner.append(tuple(np.asarray(whole, dtype=float).tolist()))
+    sizes = sizes[len(sizes) - kept :]
+    return Curve(
+        sizes=(*sizes, main_rows),
+        target=main_rows * scale,
+        holdout=holdout_ratio(splits),
+        scores=tuple(tuple(learner) for learner in scores),
+        direction=-1 if trend == "falls" else 1,
+        bounds=bounds,
+        baselines=tuple(_is_baseline(estimator) for estimator, _ in learners),
+    ).to_json()
+
+
+def _is_baseline(estimator: Any) -> bool:
+    """A scikit-learn dummy (most frequent class, mean, ...), alone or at a pipeline's end."""
+    final = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
+    return type(final).__module__.startswith("sklearn.dummy")
+
+
+#: Words in a metric's name that say lower is better.
+_LOSS_WORDS = ("error", "loss", "deviance")
+
+
+def _is_loss_name(name: str | None) -> bool:
+    return name is not None and any(word in name.lower() for word in _LOSS_WORDS)
+
+
+def scoring_trend(scoring: Any) -> Trend:
+    """How a score moves as the training data grows: ``"rises"`` for scores (and scikit-learn's
+    negated ``neg_*`` losses), ``"falls"`` for a callable scorer named as a loss.
+
+    A :func:`sklearn.metrics.make_scorer` scorer of a loss that claims greater is better
+    (``make_scorer(mean_squared_error)``) is refused: scikit-learn would treat the loss as a
+    score everywhere (searches would pick the worst model), and so would the verdicts.
+    """
+    function = getattr(scoring, "_score_func", None)
+    if function is not None:
+        name = getattr(function, "__name__", None)
+        if _is_loss_name(name) and getattr(scoring, "_sign", 1) == 1:
+            from sklearn.metrics import get_scorer_names
+
+            negated = f"neg_{name}"
+            named = f" or scoring={negated!r}" if negated in get_scorer_names() else ""
+            raise EstimateError(
+                f"scoring=make_scorer({name}) scores the loss {name} as if greater were better; "
+                f"write make_scorer({name}, greater_is_better=False){named}"
+            )
+        return "rises"
+    if callable(scoring) and _is_loss_name(getattr(scoring, "__name__", None)):
+        return "falls"
+    return "rises"
 
 
 def _one_scoring(scoring: Any) -> None:

@@ -64,6 +64,9 @@ class Estimate:
     stats: dict[str, float] = field(default_factory=dict)
     trend: Trend | None = None
     label: str = ""
+    #: The learning curve measured inside a subsample (:mod:`.learning_curve`, JSON form), or
+    #: ``{"problem": "..."}`` when it could not be measured; None on all the data.
+    curve: dict[str, Any] | None = None
 
     def __str__(self) -> str:
         return f"{_short(self.value)} [{_short(self.low)}, {_short(self.high)}]"
@@ -92,6 +95,7 @@ class Estimate:
             "stats": dict(self.stats),
             "trend": self.trend,
             "label": self.label,
+            **({"curve": self.curve} if self.curve is not None else {}),
         }
 
     @classmethod
@@ -106,6 +110,7 @@ class Estimate:
             stats={str(k): float(v) for k, v in data.get("stats", {}).items()},
             trend=data.get("trend"),
             label=str(data.get("label", "")),
+            curve=data.get("curve"),
         )
 
     # Shifting and scaling by known constants keeps the interval exact; anything else (adding
@@ -286,6 +291,7 @@ def corrected_resampled_mean(
     pooled_rows: int | None = None,
     tie_rows: int | None = None,
     difference: bool = False,
+    curve: dict[str, Any] | None = None,
 ) -> Estimate:
     """Mean of J resampled (e.g. repeated k-fold) scores with the Nadeau-Bengio correction.
 
@@ -338,6 +344,7 @@ def corrected_resampled_mean(
         stats=stats,
         trend=trend,
         label=label,
+        curve=curve,
     )
 
 

@@ -21,10 +21,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pytest_experiments.stats.estimates import Estimate
 from pytest_experiments.stats.verdicts import Verdict
+
+if TYPE_CHECKING:
+    from pytest_experiments.stats.learning_curve import Reach
 
 
 @dataclass
@@ -46,16 +49,106 @@ class Judging:
         return value
 
     def bounds(self, value: Any) -> tuple[float, float, float, float] | None:
-        """``(low, high, raw_low, raw_high)`` of an estimate, opened by its trend on a
-        subsample; None for anything that is not an estimate."""
+        """``(low, high, raw_low, raw_high)`` of an estimate, widened on a subsample to where
+        it can be on all the data; None for anything that is not an estimate."""
+        found = self.reach(value)
+        return None if found is None else found[:4]
+
+    def reach(self, value: Any) -> tuple[float, float, float, float, Reach | None] | None:
+        """:meth:`bounds` and, for an estimate with a learning curve on a subsample, the
+        :class:`~pytest_experiments.stats.learning_curve.Reach` behind them."""
         if not isinstance(value, Estimate):
             return None
         low, high = value.low, value.high
-        if self.subsample and value.trend == "rises":
-            return low, math.inf, low, high
-        if self.subsample and value.trend == "falls":
-            return -math.inf, high, low, high
-        return low, high, low, high
+        if not self.subsample:
+            return low, high, low, high, None
+        if value.curve is not None:
+            found = curve_reach(value)
+            return found.low, found.high, low, high, found
+        if value.trend == "rises":
+            return low, math.inf, low, high, None
+        if value.trend == "falls":
+            return -math.inf, high, low, high, None
+        return low, high, low, high, None
+
+
+def curve_reach(estimate: Estimate) -> Reach:
+    """Where an estimate with a learning curve can be on all the data, in its own units (its
+    affine shifts and scales applied), at its level."""
+    from pytest_experiments.stats.learning_curve import Curve, Reach, reach
+
+    problem = estimate.curve.get("problem") if estimate.curve else None
+    if problem is not None or not estimate.curve:
+        reason = str(problem or "no learning curve was measured")
+        return Reach(-math.inf, math.inf, reason, reason)
+    scale = estimate.stats.get("scale", 1.0)
+    shift = estimate.stats.get("shift", 0.0)
+    own = sorted(((estimate.low - shift) / scale, (estimate.high - shift) / scale))
+    found = reach(Curve.from_json(estimate.curve), estimate.level, (own[0], own[1]))
+    low, high = found.low * scale + shift, found.high * scale + shift
+    problems = (found.low_problem, found.high_problem)
+    if scale < 0:
+        low, high, problems = high, low, problems[::-1]
+    return Reach(low, high, problems[0], problems[1], found.description)
+
+
+@dataclass(frozen=True)
+class Unsettled:
+    """A part of an answer that a subsample does not settle: it moved between a smaller look
+    and this one (a plain number, say), so no comparison with it is decisive.
+
+    Put in the answer in place of ``value`` before a subsample verdict (see
+    :mod:`pytest_experiments.stats.stability`); every comparison with it is inconclusive and
+    every computation with it is unsettled too, so Kleene logic keeps what the rest of the
+    answer decides (``unsettled and refuted`` is still refuted).
+    """
+
+    value: Any
+    reason: str
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
+def contains_unsettled(value: Any) -> bool:
+    if isinstance(value, Unsettled):
+        return True
+    if isinstance(value, Mapping):
+        return any(contains_unsettled(item) for item in value.values())
+    if isinstance(value, list):
+        return any(contains_unsettled(item) for item in value)
+    return False
+
+
+def settle(value: Any) -> Any:
+    """``value`` with every :class:`Unsettled` part replaced by what it wraps."""
+    if isinstance(value, Unsettled):
+        return value.value
+    if isinstance(value, Mapping):
+        return {key: settle(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [settle(item) for item in value]
+    return value
+
+
+def unsettled_verdict(value: Any, judging: Judging) -> Verdict:
+    """The verdict of anything that rests on an unsettled value: inconclusive, with its reason
+    noted once."""
+    reasons = _reasons(value)
+    for reason in reasons:
+        if reason not in judging.notes:
+            judging.notes.append(reason)
+    return Verdict.INCONCLUSIVE
+
+
+def _reasons(value: Any) -> list[str]:
+    if isinstance(value, Unsettled):
+        return [value.reason]
+    if isinstance(value, Mapping):
+        return [reason for item in value.values() for reason in _reasons(item)]
+    if isinstance(value, list):
+        return [reason for item in value for reason in _reasons(item)]
+    return []
 
 
 IntervalRule = Callable[[float, float, float, float], Verdict]
@@ -109,22 +202,30 @@ def _ne(a_lo: float, a_hi: float, b_lo: float, b_hi: float) -> Verdict:
 
 
 def compare(op: str, left: Any, right: Any, judging: Judging) -> Verdict | None:
-    """Three-valued comparison when either side is an estimate; None to fall back to Python."""
-    left_bounds, right_bounds = judging.bounds(left), judging.bounds(right)
-    if left_bounds is None and right_bounds is None:
+    """Three-valued comparison when either side is an estimate (or unsettled); None to fall
+    back to Python."""
+    if isinstance(left, Unsettled) or isinstance(right, Unsettled):
+        return unsettled_verdict([left, right], judging)
+    left_reach, right_reach = judging.reach(left), judging.reach(right)
+    if left_reach is None and right_reach is None:
         return None
     rule = _INTERVAL_RULES.get(op)
     if rule is None:
         raise TypeError(f"an estimate cannot be used with {op!r}")
-    a = left_bounds or _point(left)
-    b = right_bounds or _point(right)
+    a = left_reach or _point(left)
+    b = right_reach or _point(right)
     verdict = rule(a[0], a[1], b[0], b[1])
     unopened = rule(a[2], a[3], b[2], b[3])
     estimate = left if isinstance(left, Estimate) else right
+    curves = [found[4] for found in (left_reach, right_reach) if found and found[4]]
     if verdict is Verdict.INCONCLUSIVE and unopened is Verdict.INCONCLUSIVE:
         judging.notes.append(
             f"{left} {op} {right} holds for only part of the {estimate.level * 100:.3g}% "
             f"interval; {_remedy(judging)}"
+        )
+    elif verdict is Verdict.INCONCLUSIVE and curves:
+        judging.notes.append(
+            _curve_note(f"{left} {op} {right}", unopened, curves[0], left_reach or right_reach)
         )
     elif verdict is Verdict.INCONCLUSIVE and _trend(left) and _trend(right):
         # Both may move with more data: only all the data orders them, and a paired
@@ -146,16 +247,43 @@ def compare(op: str, left: Any, right: Any, judging: Judging) -> Verdict | None:
     return verdict
 
 
+def _curve_note(claim: str, unopened: Verdict, found: Reach, bounds: tuple[Any, ...] | None) -> str:
+    """Why a claim that holds (or fails) on the sample is not taken as such about all the data."""
+    if found.problem is not None:
+        because = f"{found.problem}"
+        because += f" ({found.description})" if found.description else ""
+        return (
+            f"on a subsample {claim} is not taken as {unopened.value}: {because}, so the sample "
+            "says nothing sure about all the data; run --full"
+        )
+    where = ""
+    if bounds is not None:
+        where = f" it may lie anywhere in [{_short_number(bounds[0])}, {_short_number(bounds[1])}]"
+    return (
+        f"on a subsample {claim} is not taken as {unopened.value}: by its learning curve "
+        f"({found.description}){where} on all the data; grow the sample (--sample auto) or "
+        "run --full"
+    )
+
+
 def within(answer: Any, low: float, high: float, judging: Judging) -> Verdict | None:
     """Equivalence: an estimate is confirmed inside ``[low, high]`` only if its whole
     interval is, refuted if its whole interval lies outside."""
-    bounds = judging.bounds(answer)
-    if bounds is None:
+    if isinstance(answer, Unsettled):
+        return unsettled_verdict(answer, judging)
+    found = judging.reach(answer)
+    if found is None:
         return None
-    a_lo, a_hi = bounds[0], bounds[1]
+    a_lo, a_hi = found[0], found[1]
     verdict = _decide(low <= a_lo and a_hi <= high, a_hi < low or a_lo > high)
     if verdict is Verdict.INCONCLUSIVE:
-        opened = (a_lo, a_hi) != (bounds[2], bounds[3])
+        raw_lo, raw_hi = found[2], found[3]
+        unopened = _decide(low <= raw_lo and raw_hi <= high, raw_hi < low or raw_lo > high)
+        band = f"[{_short_number(low)}, {_short_number(high)}]"
+        if found[4] is not None and unopened.decisive:
+            judging.notes.append(_curve_note(f"{answer} within {band}", unopened, found[4], found))
+            return verdict
+        opened = (a_lo, a_hi) != (raw_lo, raw_hi)
         remedy = (
             "on a subsample the score may still change with more data (learning curve); grow "
             "the sample (--sample auto) or run --full"
@@ -163,8 +291,8 @@ def within(answer: Any, low: float, high: float, judging: Judging) -> Verdict | 
             else _remedy(judging)
         )
         judging.notes.append(
-            f"{answer} lies only partly inside the band [{_short_number(low)}, "
-            f"{_short_number(high)}] at the {answer.level * 100:.3g}% level; {remedy}"
+            f"{answer} lies only partly inside the band {band} at the "
+            f"{answer.level * 100:.3g}% level; {remedy}"
         )
     return verdict
 

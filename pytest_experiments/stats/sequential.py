@@ -37,9 +37,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pytest_experiments.stats.evidence import contains_estimate
+from pytest_experiments.stats.estimates import Estimate
+from pytest_experiments.stats.evidence import Unsettled, contains_unsettled
 from pytest_experiments.stats.judgement import Expectation, Judgement, judge
-from pytest_experiments.stats.verdicts import Verdict
+from pytest_experiments.stats.stability import unsettle, unsettle_unchecked
 
 #: Share of alpha spent on the full-data look when there are earlier looks.
 FINAL_LOOK_SHARE = 0.5
@@ -84,6 +85,10 @@ class Sample:
         return self.rows is not None and self.rows == self.total_rows
 
 
+#: What a smaller look gives: its answer and sample, or why it could not be taken.
+Pilot = tuple[Any, Sample] | str
+
+
 def run_looks(
     run_at: Callable[[float], tuple[Any, Sample]],
     expectation: Expectation | None,
@@ -91,17 +96,23 @@ def run_looks(
     confidence: float,
     with_p_value: bool = True,
     rows_at: Callable[[float], int | None] | None = None,
+    pilot_at: Callable[[Sample, float], Pilot] | None = None,
+    exact_plain: bool = False,
 ) -> LookOutcome:
     """Run ``run_at(fraction)`` look after look until the verdict is decisive.
 
     ``run_at`` returns the answer and the sample it used; ``rows_at(fraction)`` says how many
     rows a look at ``fraction`` would keep (None when unknown), to skip looks that would repeat.
+    ``pilot_at(sample, fraction)`` runs the experiment on a smaller sample than ``sample`` for
+    the checks of :mod:`.stability` (the previous look serves when there is one);
+    ``exact_plain`` judges plain values on a subsample as they are.
     """
     alpha = 1 - confidence
     alphas = look_alphas(alpha, len(fractions))
     last = len(fractions) - 1
     outcome: LookOutcome | None = None
     index, looks, previous_rows = 0, 0, None
+    previous: tuple[Any, Sample] | None = None
     while index <= last:
         fraction = fractions[index]
         if index < last and rows_at is not None and looks > 0:
@@ -122,27 +133,66 @@ def run_looks(
         # A first look whose rows every later look would repeat is the only distinct look, so
         # it may spend all of alpha.
         look_alpha = alpha if (whole or stuck) and looks == 1 else alphas[index]
-        judgement = judge(expectation, answer, 1 - look_alpha, not whole, with_p_value)
+        level = 1 - look_alpha
+        judgement = judge(expectation, answer, level, not whole, with_p_value)
+        moved = False
+        if not whole and judgement.verdict.decisive:
+            checked = _checked(answer, sample, fraction, previous, pilot_at, exact_plain)
+            if contains_unsettled(checked):
+                judgement = judge(expectation, checked, level, True, with_p_value)
+                moved = _plain_moved(checked)
+        previous = (answer, sample)
         if judgement.p_value is not None:
             judgement.p_value = min(1.0, judgement.p_value * alpha / look_alpha)
-        outcome = LookOutcome(answer, fraction, looks, 1 - look_alpha, judgement)
-        uncertain = contains_estimate(answer)
+        outcome = LookOutcome(answer, fraction, looks, level, judgement)
         if stuck:
             judgement.notes.append(
                 "the sample was drawn in a fixture, before the experiment ran, so --sample auto "
                 "could not grow it; call exp.sample in the experiment's body"
             )
-            if judgement.verdict.decisive and not uncertain:  # see the plain-number rule below
-                judgement.notes.append(
-                    f"a plain number on a subsample is not taken as {judgement.verdict.value}"
-                )
-                judgement.verdict = Verdict.INCONCLUSIVE
-        if index == last:
+        if index == last or judgement.verdict.decisive:
             break
-        if judgement.verdict.decisive and uncertain:
-            break
-        # A plain number on a subsample says nothing about how sure it is (a score short of a
-        # threshold on 5 % of the data may clear it on all of it): only all the data settles it.
-        index = last if judgement.trend_blocked or not uncertain else index + 1
+        # A plain value that moves with the sample, or a score whose trend alone held back the
+        # verdict, is settled by all the data only.
+        index = last if judgement.trend_blocked or moved else index + 1
     assert outcome is not None, "at least one fraction is always planned"
     return outcome
+
+
+def _checked(
+    answer: Any,
+    sample: Sample,
+    fraction: float,
+    previous: tuple[Any, Sample] | None,
+    pilot_at: Callable[[Sample, float], Pilot] | None,
+    exact_plain: bool,
+) -> Any:
+    """The answer with what moved since a smaller look unsettled (see :mod:`.stability`)."""
+    smaller = previous is not None and (
+        previous[1].rows is None or sample.rows is None or previous[1].rows < sample.rows
+    )
+    if not sample.grows:
+        return unsettle_unchecked(
+            answer,
+            "the sample was drawn in a fixture, so no smaller look could be taken",
+            exact_plain,
+        )
+    if smaller and previous is not None:
+        pilot: Pilot = previous
+    elif pilot_at is not None:
+        pilot = pilot_at(sample, fraction)
+    else:
+        pilot = "no smaller look was taken"
+    if isinstance(pilot, str):
+        return unsettle_unchecked(answer, pilot, exact_plain)
+    pilot_answer, pilot_sample = pilot
+    return unsettle(answer, pilot_answer, sample.rows, pilot_sample.rows, exact_plain)
+
+
+def _plain_moved(answer: Any) -> bool:
+    """Whether a plain part (not an estimate) of the answer is unsettled."""
+    if isinstance(answer, Unsettled):
+        return not isinstance(answer.value, Estimate)
+    if isinstance(answer, dict):
+        return any(_plain_moved(item) for item in answer.values())
+    return False
