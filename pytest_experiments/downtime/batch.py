@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import time
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,7 @@ from pytest_experiments.downtime.budget import HEADROOM, Candidate, choose, read
 from pytest_experiments.downtime.reuse import data_files, find_reusable, fingerprint, reuse_key
 from pytest_experiments.downtime.runtime import (
     History,
+    estimate_duration,
     format_duration,
     guess,
     load_history,
@@ -110,7 +112,10 @@ def build(
     known: dict[str, float] = {}
     for index, state in states.items():
         nodeid = items[index].nodeid
-        _, whole = plan_estimate(state.plan.fractions, history.points(nodeid))
+        points = history.points(nodeid)
+        _, whole = plan_estimate(state.plan.fractions, points)
+        if state.plan.auto and points:
+            state.costs = partial(estimate_duration, points=points)
         if whole is not None:
             known[nodeid] = whole
         jobs[index] = Job(

@@ -65,6 +65,7 @@ def call(pyfuncitem: pytest.Function, state: ExperimentState, settings: RunSetti
         rows_at=context.rows_for,
         pilot_at=pilot_at,
         exact_plain=settings.exact_plain_numbers,
+        cost_at=state.costs,
     )
     answer = outcome.answer
     result.looks, result.fraction = outcome.looks, outcome.fraction

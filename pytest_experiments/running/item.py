@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pytest_experiments.running.context import Experiment
@@ -24,3 +25,6 @@ class ExperimentState:
     plan: SamplePlan
     #: The ``exp`` fixture's object, made at setup.
     context: Experiment | None = None
+    #: Seconds a look at a fraction should take, by the journal's runtime model (None: no
+    #: history); ``--sample auto`` spends on smaller looks only what the full look can spare.
+    costs: Callable[[float], float | None] | None = None

@@ -252,12 +252,15 @@ def measure_curve(
     )
 
     assert scale is not None
+    main_rows = float(np.mean([len(train) for train, _ in splits]))
+    peak = _peak_problem([estimator for estimator, _ in learners], X, y, main_rows, scale)
+    if peak is not None:
+        return {"problem": peak}
     stratified = classifier and type_of_target(y) in ("binary", "multiclass")
     labels = np.asarray(y) if stratified else None
     shares = SCORE_ANCHORS if len(learners) == 1 else DIFFERENCE_ANCHORS
     anchored = anchor_splits(splits, labels, seed, shares)
     sizes = [float(np.mean([len(train) for train, _ in anchor])) for anchor in anchored]
-    main_rows = float(np.mean([len(train) for train, _ in splits]))
     # Largest anchors first: a learner that cannot fit a sixteenth of the rows (too few for
     # its neighbours, say) still gives the anchors above it.
     scores: list[list[tuple[float, ...]]] = [[] for _ in learners]
@@ -289,6 +292,45 @@ def measure_curve(
         bounds=bounds,
         baselines=tuple(_is_baseline(estimator) for estimator, _ in learners),
     ).to_json()
+
+
+#: Learners whose error peaks near as many training rows as features (double descent): least
+#: squares without or with a weak penalty, discriminant analysis (per class for QDA).
+_PEAKING = {
+    "LinearRegression": 1,
+    "Ridge": 1,
+    "RidgeClassifier": 1,
+    "LinearDiscriminantAnalysis": 1,
+    "QuadraticDiscriminantAnalysis": 0,  # 0: features times classes
+}
+
+
+def _peak_problem(estimators: list[Any], X: Any, y: Any, rows: float, scale: float) -> str | None:
+    """Why the curve cannot be extrapolated past an interpolation peak, or None.
+
+    Least squares and discriminant analysis peak where the training rows meet the features
+    (M. Belkin, D. Hsu, S. Ma and S. Mandal, "Reconciling modern machine-learning practice and
+    the classical bias-variance trade-off", PNAS 116, 2019; M. Loog, T. Viering, A. Mey, J. H.
+    Krijthe and D. M. J. Tax, "A brief prehistory of double descent", PNAS 117, 2020; the
+    peaking curves of LDA and ridge in LCDB): a curve seen below twice that many rows says
+    nothing about a curve that runs through it.
+    """
+    features = X.shape[1] if getattr(X, "ndim", 2) == 2 and hasattr(X, "shape") else None
+    if not features:
+        return None
+    for estimator in estimators:
+        final = estimator.steps[-1][1] if hasattr(estimator, "steps") else estimator
+        factor = _PEAKING.get(type(final).__name__)
+        if factor is None or not type(final).__module__.startswith("sklearn."):
+            continue
+        peak = features * (factor or len(np.unique(np.asarray(y))))
+        if rows < 2 * peak and rows * scale > peak / 2:
+            return (
+                f"{type(final).__name__}'s error can peak near as many training rows as "
+                f"features ({peak:,}; double descent), and the way from the sample's "
+                f"{rows:,.0f} training rows to all the data's {rows * scale:,.0f} passes near it"
+            )
+    return None
 
 
 def _is_baseline(estimator: Any) -> bool:

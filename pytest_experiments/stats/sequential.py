@@ -33,6 +33,8 @@ intervals at the run's confidence.
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -98,6 +100,7 @@ def run_looks(
     rows_at: Callable[[float], int | None] | None = None,
     pilot_at: Callable[[Sample, float], Pilot] | None = None,
     exact_plain: bool = False,
+    cost_at: Callable[[float], float | None] | None = None,
 ) -> LookOutcome:
     """Run ``run_at(fraction)`` look after look until the verdict is decisive.
 
@@ -105,7 +108,10 @@ def run_looks(
     rows a look at ``fraction`` would keep (None when unknown), to skip looks that would repeat.
     ``pilot_at(sample, fraction)`` runs the experiment on a smaller sample than ``sample`` for
     the checks of :mod:`.stability` (the previous look serves when there is one);
-    ``exact_plain`` judges plain values on a subsample as they are.
+    ``exact_plain`` judges plain values on a subsample as they are. ``cost_at(fraction)`` is
+    the journal's estimate of a look's seconds (None: unknown); with it, or with what this
+    run's looks took, a smaller look is only taken while all of them together stay within
+    :data:`AUTO_COST_SHARE` of the full-data look.
     """
     alpha = 1 - confidence
     alphas = look_alphas(alpha, len(fractions))
@@ -113,6 +119,7 @@ def run_looks(
     outcome: LookOutcome | None = None
     index, looks, previous_rows = 0, 0, None
     previous: tuple[Any, Sample] | None = None
+    costs = _Costs(cost_at, rows_at)
     while index <= last:
         fraction = fractions[index]
         if index < last and rows_at is not None and looks > 0:
@@ -120,7 +127,12 @@ def run_looks(
             if rows is not None and rows == previous_rows:
                 index += 1  # the same rows again: the same answer
                 continue
+        if index < last and not costs.affordable(fraction):
+            index = last  # smaller looks would cost more than the full look can spare
+            continue
+        started = time.perf_counter()
         answer, sample = run_at(fraction)
+        costs.spent(fraction, sample, time.perf_counter() - started)
         looks += 1
         previous_rows = sample.rows
         whole = fraction >= 1 or sample.is_all_data
@@ -137,7 +149,9 @@ def run_looks(
         judgement = judge(expectation, answer, level, not whole, with_p_value)
         moved = False
         if not whole and judgement.verdict.decisive:
+            started = time.perf_counter()
             checked = _checked(answer, sample, fraction, previous, pilot_at, exact_plain)
+            costs.overhead(time.perf_counter() - started)
             if contains_unsettled(checked):
                 judgement = judge(expectation, checked, level, True, with_p_value)
                 moved = _plain_moved(checked)
@@ -157,6 +171,64 @@ def run_looks(
         index = last if judgement.trend_blocked or moved else index + 1
     assert outcome is not None, "at least one fraction is always planned"
     return outcome
+
+
+#: The smaller looks of ``--sample auto`` (their checks included) may cost at most this share
+#: of the full-data look, so that a claim only all the data settles costs at most this much
+#: more than ``--full``.
+AUTO_COST_SHARE = 0.10
+
+
+class _Costs:
+    """What the looks cost so far, and what the next one should: by the journal's runtime
+    model when it knows the experiment, else by the looks of this run (seconds as a power of
+    the rows, its exponent from two looks far enough apart, else proportional)."""
+
+    def __init__(
+        self,
+        cost_at: Callable[[float], float | None] | None,
+        rows_at: Callable[[float], int | None] | None,
+    ) -> None:
+        self.cost_at = cost_at
+        self.rows_at = rows_at
+        self.total = 0.0
+        self.points: list[tuple[float, float]] = []  # (size, seconds) of this run's looks
+        self.whole: float | None = None  # the size of all the data, once a look saw it
+
+    def spent(self, fraction: float, sample: Sample, seconds: float) -> None:
+        self.total += seconds
+        size = float(sample.rows) if sample.rows else fraction
+        self.points.append((size, seconds))
+        if sample.rows and sample.total_rows:
+            self.whole = float(sample.total_rows)
+        elif not sample.rows:
+            self.whole = 1.0
+
+    def overhead(self, seconds: float) -> None:
+        self.total += seconds
+
+    def affordable(self, fraction: float) -> bool:
+        look, full = self._predict(fraction), self._predict(1.0)
+        if look is None or full is None:
+            return True  # nothing known yet: the first look is taken
+        return self.total + look <= AUTO_COST_SHARE * full
+
+    def _predict(self, fraction: float) -> float | None:
+        if self.cost_at is not None:
+            known = self.cost_at(fraction)
+            if known is not None:
+                return known
+        if not self.points or self.whole is None:
+            return None
+        rows = self.rows_at(fraction) if self.rows_at is not None and fraction < 1 else None
+        size = float(rows) if rows else (self.whole if fraction >= 1 else fraction * self.whole)
+        largest = max(self.points)
+        smallest = min(self.points)
+        exponent = 1.0
+        if largest[0] >= 1.5 * smallest[0] and largest[1] > 0 and smallest[1] > 0:
+            ratio = math.log(largest[1] / smallest[1]) / math.log(largest[0] / smallest[0])
+            exponent = min(2.0, max(0.0, ratio))
+        return float(largest[1] * (size / largest[0]) ** exponent)
 
 
 def _checked(
