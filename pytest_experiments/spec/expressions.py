@@ -94,7 +94,7 @@ class Expression:
         if missing:
             raise AnswerError(_missing_names_message(self.text, missing, answer))
         evaluator = _Evaluator(self.text, env, judging)
-        return _as_verdict(self.text, self.tree, evaluator.visit(self.tree))
+        return evaluator.verdict(self.tree)
 
 
 def parse_expression(text: str) -> Expression:
@@ -250,10 +250,10 @@ class _Evaluator:
     def visit(self, node: ast.expr) -> Any:
         match node:
             case ast.BoolOp(op=op, values=values):
-                verdicts = [self._verdict(v) for v in values]
+                verdicts = [self.verdict(v) for v in values]
                 return all_of(verdicts) if isinstance(op, ast.And) else any_of(verdicts)
             case ast.UnaryOp(op=ast.Not(), operand=operand):
-                return self._verdict(operand).negate()
+                return self.verdict(operand).negate()
             case ast.UnaryOp(op=ast.USub(), operand=operand):
                 return self._arith(operator.neg, self.visit(operand))
             case ast.UnaryOp(op=ast.UAdd(), operand=operand):
@@ -282,7 +282,7 @@ class _Evaluator:
                 return self._arith(_FUNCTIONS[func], *(self.visit(arg) for arg in args))
         raise AssertionError(f"unvalidated node {ast.dump(node)}")  # pragma: no cover
 
-    def _verdict(self, node: ast.expr) -> Verdict:
+    def verdict(self, node: ast.expr) -> Verdict:
         value = self.visit(node)
         if isinstance(value, Unsettled):
             return unsettled_verdict(value, self.judging)

@@ -431,7 +431,12 @@ def test_a_sample_drawn_in_a_fixture_is_the_only_look(pytester: pytest.Pytester)
     fixed = pytester.runpytest("--sample", "0.1", "--no-journal", "-p", "no:cacheprovider")
     fixed.stdout.fnmatch_lines(["INCONCLUSIVE test_study.py::exp_count *10% (100/1,000 rows)*"])
     exact = pytester.runpytest(
-        "--sample", "0.1", "--no-journal", "-p", "no:cacheprovider",
-        "-o", "experiment_exact_plain_numbers=true",
+        "--sample",
+        "0.1",
+        "--no-journal",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "experiment_exact_plain_numbers=true",
     )
     exact.stdout.fnmatch_lines(["REFUTED      test_study.py::exp_count *10% (100/1,000 rows)*"])

@@ -34,15 +34,11 @@ def power_law(top: float, gain: float, rate: float):  # type: ignore[no-untyped-
     return lambda n: top - gain * np.asarray(n, dtype=float) ** -rate
 
 
-def draw(
-    curve, sizes: list[float], rng: np.random.Generator, noise: float = 0.02
-):  # type: ignore[no-untyped-def]
+def draw(curve, sizes: list[float], rng: np.random.Generator, noise: float = 0.02):  # type: ignore[no-untyped-def]
     """Replicate scores at each size: the curve, a test-fold effect shared by a replicate's
     anchors (what pairing removes) and noise of each fit."""
     fold = rng.normal(0, noise, size=REPLICATES)
-    return [
-        tuple(curve(size) + fold + rng.normal(0, noise / 2, size=REPLICATES)) for size in sizes
-    ]
+    return [tuple(curve(size) + fold + rng.normal(0, noise / 2, size=REPLICATES)) for size in sizes]
 
 
 def sizes_for(shares: tuple[float, ...]) -> list[float]:
@@ -197,9 +193,7 @@ def test_swapping_the_learners_negates_the_interval(
     forward_own = own(np.asarray(a[-1]) - np.asarray(b[-1]), level)
     backward_own = (-forward_own[1], -forward_own[0])
     forward = reach(pair([tuple(x) for x in a], [tuple(x) for x in b], sizes), level, forward_own)
-    backward = reach(
-        pair([tuple(x) for x in b], [tuple(x) for x in a], sizes), level, backward_own
-    )
+    backward = reach(pair([tuple(x) for x in b], [tuple(x) for x in a], sizes), level, backward_own)
     assert forward.low == pytest.approx(-backward.high)
     assert forward.high == pytest.approx(-backward.low)
 

@@ -1,0 +1,151 @@
+"""The smaller look beside a subsample verdict: what moved is unsettled, and says why."""
+
+from __future__ import annotations
+
+import pytest
+
+from pytest_experiments.spec.expectations import parse_expectation
+from pytest_experiments.stats.estimates import Estimate, proportion
+from pytest_experiments.stats.evidence import Judging, Unsettled, settle
+from pytest_experiments.stats.sequential import Sample, run_looks
+from pytest_experiments.stats.stability import pilot_rows, unsettle, unsettle_unchecked
+from pytest_experiments.stats.verdicts import Verdict
+
+
+def verdict(expectation: str, answer: object) -> tuple[Verdict, list[str]]:
+    judging = Judging(level=0.95, subsample=True)
+    found = parse_expectation((expectation,), {}).evaluate(answer, judging)
+    return found, judging.notes
+
+
+def score(value: float, width: float = 0.02, trend: str | None = "rises") -> Estimate:
+    return Estimate(value, value - width, value + width, 0.95, 25, "t", trend=trend)  # type: ignore[arg-type]
+
+
+def test_a_plain_value_that_did_not_move_keeps_its_verdict() -> None:
+    answer = {"classes": 3, "features": 64, "name": "svc", "flag": True}
+    checked = unsettle(answer, dict(answer), 400, 100)
+    assert checked == answer
+    assert verdict("classes == 3 and features > 60 and flag", checked)[0] is Verdict.CONFIRMED
+
+
+def test_a_plain_value_that_moved_is_unsettled_and_the_rest_still_decides() -> None:
+    accuracy = score(0.9, trend=None)  # a held-out accuracy, say
+    checked = unsettle(
+        {"accuracy": accuracy, "leaves": 20}, {"accuracy": accuracy, "leaves": 9}, 400, 100
+    )
+    assert isinstance(checked["leaves"], Unsettled) and not isinstance(
+        checked["accuracy"], Unsettled
+    )
+    found, notes = verdict("accuracy >= 0.8 and leaves <= 30", checked)
+    assert found is Verdict.INCONCLUSIVE
+    assert notes == [
+        "leaves was 9 on 100 rows and is 20 on 400 rows: a plain value that moves with the size "
+        "of the sample is not settled by a subsample; return an estimate (exp.score, "
+        "exp.compare) or run --full"
+    ]
+    # Kleene logic: an unsettled part does not hide what the rest refutes
+    assert verdict("accuracy >= 0.95 and leaves <= 30", checked)[0] is Verdict.REFUTED
+    assert settle(checked) == {"accuracy": checked["accuracy"], "leaves": 20}
+
+
+@pytest.mark.parametrize(
+    ("expectation", "answer"),
+    [(">= 0.9", 0.93), ("== 'svc'", "svc"), ("answer", True), ("abs(answer - 1) < 0.1", 1.02)],
+)
+def test_every_use_of_an_unsettled_value_is_inconclusive(expectation: str, answer: object) -> None:
+    assert verdict(expectation, Unsettled(answer, "moved"))[0] is Verdict.INCONCLUSIVE
+    if not isinstance(answer, str):  # a string expectation is an expression
+        equals = parse_expectation((answer,), {}).evaluate(Unsettled(answer, "moved"), Judging())
+        assert equals is Verdict.INCONCLUSIVE
+
+
+def test_a_predicate_is_not_handed_a_value_that_may_still_move() -> None:
+    called: list[object] = []
+    expectation = parse_expectation((lambda answer: called.append(answer) or True,), {})
+    assert expectation.evaluate(Unsettled(3, "moved"), Judging()) is Verdict.INCONCLUSIVE
+    assert called == []
+
+
+def test_a_score_that_falls_between_the_looks_is_unsettled() -> None:
+    # A leak: features chosen on the whole sample look better the fewer rows there are.
+    checked = unsettle(score(0.69, 0.04), score(0.85, 0.08), 500, 125)
+    assert isinstance(checked, Unsettled)
+    assert "falls as the data grows" in checked.reason and "a leak?" in checked.reason
+    assert unsettle(score(0.80, 0.04), score(0.78, 0.08), 500, 125) == score(0.80, 0.04)
+
+
+def test_a_loss_that_rises_and_a_data_statistic_that_moves_are_unsettled() -> None:
+    assert isinstance(
+        unsettle(score(3.0, 0.1, "falls"), score(2.0, 0.1, "falls"), 400, 100), Unsettled
+    )
+    moved = unsettle(proportion(80, 100, 0.95), proportion(20, 100, 0.95), 400, 100)
+    assert isinstance(moved, Unsettled) and "moves with the size" in moved.reason
+    steady = proportion(50, 100, 0.95)
+    assert unsettle(steady, proportion(12, 25, 0.95), 100, 25) == steady
+
+
+def test_a_difference_that_narrows_is_unsettled_one_that_grows_is_not() -> None:
+    def difference(value: float) -> Estimate:
+        return Estimate(value, value - 0.03, value + 0.03, 0.95, 25, "t", label="score difference")
+
+    narrowed = unsettle(difference(0.05), difference(0.20), 400, 100)
+    assert isinstance(narrowed, Unsettled) and "narrows" in narrowed.reason
+    assert unsettle(difference(0.20), difference(0.05), 400, 100) == difference(0.20)
+
+
+def test_without_a_smaller_look_plain_values_are_unsettled_and_estimates_kept() -> None:
+    checked = unsettle_unchecked({"accuracy": score(0.9), "n": 3}, "the look raised ValueError")
+    assert checked["accuracy"] == score(0.9)
+    assert isinstance(checked["n"], Unsettled) and "raised ValueError" in checked["n"].reason
+    assert unsettle_unchecked(3, "whatever", exact_plain=True) == 3
+
+
+def test_the_pilot_is_a_quarter_of_the_rows_and_never_tiny() -> None:
+    assert pilot_rows(400) == 100
+    assert pilot_rows(60) == 20
+    assert pilot_rows(20) is None
+
+
+def test_a_look_takes_a_smaller_look_only_when_its_verdict_is_decisive() -> None:
+    pilots: list[int | None] = []
+
+    def run_at(fraction: float) -> tuple[object, Sample]:
+        return 3, Sample(400, 8000)
+
+    def pilot_at(sample: Sample, fraction: float) -> tuple[object, Sample]:
+        pilots.append(sample.rows)
+        return 3, Sample(100, 8000)
+
+    outcome = run_looks(run_at, parse_expectation(("== 3",), {}), (0.05,), 0.95, pilot_at=pilot_at)
+    assert outcome.judgement is not None and outcome.judgement.verdict is Verdict.CONFIRMED
+    assert pilots == [400]
+    pilots.clear()
+    run_looks(run_at, parse_expectation(("> 3",), {}), (0.05,), 0.95, pilot_at=pilot_at)
+    assert pilots == [400]  # refuted on the sample: checked too
+    pilots.clear()
+    undecided = run_looks(
+        lambda f: (proportion(50, 100, 0.95), Sample(400, 8000)),
+        parse_expectation(("> 0.5",), {}),
+        (0.05,),
+        0.95,
+        pilot_at=pilot_at,
+    )
+    assert undecided.judgement is not None and not undecided.judgement.verdict.decisive
+    assert pilots == []
+
+
+def test_auto_takes_no_smaller_look_that_would_cost_more_than_a_tenth_of_the_full_one() -> None:
+    seen: list[float] = []
+
+    def run_at(fraction: float) -> tuple[object, Sample]:
+        seen.append(fraction)
+        return proportion(90, 100, 0.95), Sample(round(fraction * 10_000), 10_000)
+
+    expectation = parse_expectation(("> 0.9",), {})
+    # the journal knows: a 5 % look costs 30 s and the full look 100 s (a fixed cost)
+    run_looks(run_at, expectation, (0.05, 0.2, 1.0), 0.95, cost_at=lambda f: 30 + 70 * f)
+    assert seen == [1.0]
+    seen.clear()
+    run_looks(run_at, expectation, (0.05, 0.2, 1.0), 0.95, cost_at=lambda f: 100 * f**2)
+    assert seen == [0.05, 0.2, 1.0]  # a quadratic cost: 0.25 s + 4 s <= 10 s
