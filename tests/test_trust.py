@@ -186,8 +186,8 @@ def test_a_loss_passed_as_a_score_is_an_error_that_names_the_fix(pytester: pytes
     run = pytester.runpytest_subprocess("--sample", "0.2", "--no-journal", "-rf")
     run.stdout.fnmatch_lines(
         [
-            "FAILED *exp_loss_as_a_score *scoring=make_scorer(root_mean_squared_error) scores the loss "
-            "root_mean_squared_error as if greater were better; write "
+            "FAILED *exp_loss_as_a_score *scoring=make_scorer(root_mean_squared_error) scores "
+            "the loss root_mean_squared_error as if greater were better; write "
             "make_scorer(root_mean_squared_error, greater_is_better=False) or "
             "scoring='neg_root_mean_squared_error'  20%*",
         ]

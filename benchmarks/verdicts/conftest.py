@@ -9,7 +9,13 @@ claim independently of any run:
   the boundary value, e.g. a difference of 0, so ``"> 0"`` does not hold and ``confirmed`` is a
   false alarm, while ``approx(0, abs=0.01)`` holds and ``refuted`` is the false alarm);
   ``None`` when the full data cannot settle it (a near-threshold claim);
-* ``why`` explains how we know.
+* ``why`` explains how we know;
+* ``error_expected=True`` marks an experiment whose definition is wrong in a way the plugin
+  should refuse (e.g. a loss passed as a score without ``greater_is_better=False``): an error
+  or failure is the right outcome there, and ``run.py`` counts it so.
+
+Before the experiments run, every process that runs them builds the data sets
+(``benchdata.warm``), so an experiment's measured CPU time never includes building a data set.
 
 When the environment variable ``BENCH_RESULTS`` names a file, the controller (the only process
 without xdist, never an xdist worker) appends one JSON line per experiment: its node id, the
@@ -36,7 +42,8 @@ CPU_PROPERTY = "bench_cpu_seconds"
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "truth(kind, holds=None, why=''): what is known about the claim (verdict benchmark)",
+        "truth(kind, holds=None, why='', error_expected=False): what is known about the claim "
+        "(verdict benchmark)",
     )
     path = os.environ.get("BENCH_RESULTS")
     if path and not hasattr(config, "workerinput"):
@@ -52,7 +59,26 @@ def read_truth(marker: pytest.Mark | None, nodeid: str) -> dict[str, Any]:
     holds = marker.kwargs.get("holds")
     if holds not in (True, False, None):
         raise pytest.UsageError(f"{nodeid}: truth(holds=...) must be True, False or None")
-    return {"kind": marker.args[0], "holds": holds, "why": str(marker.kwargs.get("why", ""))}
+    error_expected = marker.kwargs.get("error_expected", False)
+    if error_expected not in (True, False):
+        raise pytest.UsageError(f"{nodeid}: truth(error_expected=...) must be True or False")
+    return {
+        "kind": marker.args[0],
+        "holds": holds,
+        "why": str(marker.kwargs.get("why", "")),
+        "error_expected": error_expected,
+    }
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # Build the data sets before any experiment runs (in every xdist worker, each of which
+    # collects), so the CPU time measured for an experiment never includes building a data set
+    # that it happened to be the first in its process to ask for. Building them is the same
+    # work in every mode, and would otherwise land on a different experiment in each run.
+    if session.items and not session.config.option.collectonly:
+        import benchdata
+
+        benchdata.warm()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
