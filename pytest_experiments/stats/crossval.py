@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from pytest_experiments.errors import EstimateError
 from pytest_experiments.stats.estimates import Estimate, Trend, corrected_resampled_mean
+from pytest_experiments.stats.learning_curve import LazyCurve
 
 #: Default design: 5 folds repeated 5 times (25 scores), a compromise between the 10x10 that
 #: Bouckaert and Frank (2004) recommend for replicability and the cost of a subsample run.
@@ -141,17 +142,19 @@ def score(
     low, high = score_range(scoring, classifier)
     curve = None
     if _subsample(scale):
-        curve = measure_curve(
-            [(estimator, scores)],
-            X,
-            y,
-            scoring,
-            splits,
-            scale,
-            trend,
-            (low, high),
-            classifier,
-            seed,
+        curve = LazyCurve(
+            lambda: measure_curve(
+                [(estimator, scores)],
+                X,
+                y,
+                scoring,
+                splits,
+                scale,
+                trend,
+                (low, high),
+                classifier,
+                seed,
+            )
         )
     return corrected_resampled_mean(
         scores,
@@ -199,17 +202,19 @@ def compare(
     low_b, high_b = score_range(scoring, is_classifier(estimator_b))
     curve = None
     if _subsample(scale):
-        curve = measure_curve(
-            [(estimator_a, scores_a), (estimator_b, scores_b)],
-            X,
-            y,
-            scoring,
-            splits,
-            scale,
-            trend,
-            (max(low_a, low_b), min(high_a, high_b)),
-            classifier,
-            seed,
+        curve = LazyCurve(
+            lambda: measure_curve(
+                [(estimator_a, scores_a), (estimator_b, scores_b)],
+                X,
+                y,
+                scoring,
+                splits,
+                scale,
+                trend,
+                (max(low_a, low_b), min(high_a, high_b)),
+                classifier,
+                seed,
+            )
         )
     return corrected_resampled_mean(
         scores_a - scores_b,

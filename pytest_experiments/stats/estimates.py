@@ -42,9 +42,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pytest_experiments.errors import EstimateError
+
+if TYPE_CHECKING:
+    from pytest_experiments.stats.learning_curve import LazyCurve
 
 Trend = Literal["rises", "falls"]
 
@@ -67,6 +70,18 @@ class Estimate:
     #: The learning curve measured inside a subsample (:mod:`.learning_curve`, JSON form), or
     #: ``{"problem": "..."}`` when it could not be measured; None on all the data.
     curve: dict[str, Any] | None = None
+    #: The curve still to be measured, when a verdict needs it (never travels as JSON).
+    pending_curve: LazyCurve | None = field(default=None, compare=False, repr=False)
+
+    def learning_curve(self) -> dict[str, Any] | None:
+        """The learning curve, measured now if it was pending; None without one."""
+        if self.curve is None and self.pending_curve is not None:
+            return self.pending_curve.get()
+        return self.curve
+
+    @property
+    def has_curve(self) -> bool:
+        return self.curve is not None or self.pending_curve is not None
 
     def __str__(self) -> str:
         return f"{_short(self.value)} [{_short(self.low)}, {_short(self.high)}]"
@@ -95,8 +110,13 @@ class Estimate:
             "stats": dict(self.stats),
             "trend": self.trend,
             "label": self.label,
-            **({"curve": self.curve} if self.curve is not None else {}),
+            **({"curve": curve} if (curve := self._known_curve()) is not None else {}),
         }
+
+    def _known_curve(self) -> dict[str, Any] | None:
+        if self.curve is None and self.pending_curve is not None:
+            return self.pending_curve.known
+        return self.curve
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Estimate:
@@ -291,7 +311,7 @@ def corrected_resampled_mean(
     pooled_rows: int | None = None,
     tie_rows: int | None = None,
     difference: bool = False,
-    curve: dict[str, Any] | None = None,
+    curve: LazyCurve | None = None,
 ) -> Estimate:
     """Mean of J resampled (e.g. repeated k-fold) scores with the Nadeau-Bengio correction.
 
@@ -344,7 +364,7 @@ def corrected_resampled_mean(
         stats=stats,
         trend=trend,
         label=label,
-        curve=curve,
+        pending_curve=curve,
     )
 
 

@@ -62,7 +62,7 @@ class Judging:
         low, high = value.low, value.high
         if not self.subsample:
             return low, high, low, high, None
-        if value.curve is not None:
+        if value.has_curve:
             found = curve_reach(value)
             return found.low, found.high, low, high, found
         if value.trend == "rises":
@@ -77,14 +77,15 @@ def curve_reach(estimate: Estimate) -> Reach:
     affine shifts and scales applied), at its level."""
     from pytest_experiments.stats.learning_curve import Curve, Reach, reach
 
-    problem = estimate.curve.get("problem") if estimate.curve else None
-    if problem is not None or not estimate.curve:
+    curve = estimate.learning_curve()
+    problem = curve.get("problem") if curve else None
+    if problem is not None or not curve:
         reason = str(problem or "no learning curve was measured")
         return Reach(-math.inf, math.inf, reason, reason)
     scale = estimate.stats.get("scale", 1.0)
     shift = estimate.stats.get("shift", 0.0)
     own = sorted(((estimate.low - shift) / scale, (estimate.high - shift) / scale))
-    found = reach(Curve.from_json(estimate.curve), estimate.level, (own[0], own[1]))
+    found = reach(Curve.from_json(curve), estimate.level, (own[0], own[1]))
     low, high = found.low * scale + shift, found.high * scale + shift
     problems = (found.low_problem, found.high_problem)
     if scale < 0:
@@ -206,18 +207,24 @@ def compare(op: str, left: Any, right: Any, judging: Judging) -> Verdict | None:
     back to Python."""
     if isinstance(left, Unsettled) or isinstance(right, Unsettled):
         return unsettled_verdict([left, right], judging)
-    left_reach, right_reach = judging.reach(left), judging.reach(right)
-    if left_reach is None and right_reach is None:
+    if not isinstance(left, Estimate) and not isinstance(right, Estimate):
         return None
     rule = _INTERVAL_RULES.get(op)
     if rule is None:
         raise TypeError(f"an estimate cannot be used with {op!r}")
+    own_a, own_b = _own(left), _own(right)
+    left_reach: tuple[float, float, float, float, Reach | None] | None
+    right_reach: tuple[float, float, float, float, Reach | None] | None
+    if rule(own_a[0], own_a[1], own_b[0], own_b[1]) is Verdict.INCONCLUSIVE:
+        left_reach, right_reach = own_a, own_b  # wider bounds cannot decide it: no curve needed
+    else:
+        left_reach, right_reach = judging.reach(left), judging.reach(right)
     a = left_reach or _point(left)
     b = right_reach or _point(right)
     verdict = rule(a[0], a[1], b[0], b[1])
     unopened = rule(a[2], a[3], b[2], b[3])
     estimate = left if isinstance(left, Estimate) else right
-    curves = [found[4] for found in (left_reach, right_reach) if found and found[4]]
+    curves = [found[4] for found in (left_reach, right_reach) if found and found[4] is not None]
     if verdict is Verdict.INCONCLUSIVE and unopened is Verdict.INCONCLUSIVE:
         judging.notes.append(
             f"{left} {op} {right} holds for only part of the {estimate.level * 100:.3g}% "
@@ -271,9 +278,14 @@ def within(answer: Any, low: float, high: float, judging: Judging) -> Verdict | 
     interval is, refuted if its whole interval lies outside."""
     if isinstance(answer, Unsettled):
         return unsettled_verdict(answer, judging)
-    found = judging.reach(answer)
-    if found is None:
+    if not isinstance(answer, Estimate):
         return None
+    decided = low <= answer.low and answer.high <= high
+    if decided or answer.high < low or answer.low > high:
+        found = judging.reach(answer)
+    else:
+        found = _own(answer)  # wider bounds cannot decide it: no curve needed
+    assert found is not None
     a_lo, a_hi = found[0], found[1]
     verdict = _decide(low <= a_lo and a_hi <= high, a_hi < low or a_lo > high)
     if verdict is Verdict.INCONCLUSIVE:
@@ -307,6 +319,13 @@ def _remedy(judging: Judging) -> str:
 
 def _short_number(number: float) -> str:
     return f"{number:.4g}"
+
+
+def _own(value: Any) -> tuple[float, float, float, float, Reach | None]:
+    """An estimate's own interval (or a number's point), as :meth:`Judging.reach` gives it."""
+    if isinstance(value, Estimate):
+        return value.low, value.high, value.low, value.high, None
+    return (*_point(value), None)
 
 
 def _point(value: Any) -> tuple[float, float, float, float]:

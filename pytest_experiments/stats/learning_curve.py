@@ -40,7 +40,7 @@ Everything here is plain numpy/scipy and knows nothing of pytest.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -130,6 +130,25 @@ class Curve:
             bounds=_bounds_from_json(data.get("bounds")),
             baselines=tuple(bool(flag) for flag in data.get("baselines", ())),
         )
+
+
+class LazyCurve:
+    """A learning curve measured only when a verdict needs it, and then once.
+
+    The anchors cost extra fits, and they can only widen an estimate's interval: a claim the
+    estimate's own interval leaves undecided stays undecided, so its curve is never measured.
+    """
+
+    def __init__(self, measure: Callable[[], dict[str, Any]]) -> None:
+        self._measure: Callable[[], dict[str, Any]] | None = measure
+        self.known: dict[str, Any] | None = None
+
+    def get(self) -> dict[str, Any]:
+        if self.known is None:
+            assert self._measure is not None
+            self.known = self._measure()
+            self._measure = None  # let go of the data the measurement needed
+        return self.known
 
 
 @dataclass(frozen=True)
