@@ -57,7 +57,7 @@ MIN_ANCHOR_ROWS = 10
 CURVE_KIND = "learning-curve"
 
 # The rule's constants, tuned on the Learning Curve Database's datasets with even OpenML ids
-# and checked on the odd ones (benchmarks/lcdb.py). Slopes and tolerances are per unit of
+# and checked on the odd ones (benchmarks/lcdb/replay.py). Slopes and tolerances are per unit of
 # log n, in units of the score (accuracy-like scores; larger scores scale them, see _unit).
 #: A flat curve may still rise by this much per unit of log n.
 ALLOWANCE = 0.005
@@ -307,6 +307,8 @@ def _too_few(sizes: Any) -> str:
 def _rising_slope(scores: Any, sizes: Any) -> Any:
     """Per split: the secant slope per unit of log n from the first anchor to the last, taken
     as 0 for a curve whose mean slope is negative (it may not fall: it is flat at best)."""
+    if sizes.size < 2 or sizes[-1] <= sizes[0]:
+        return scores[-1] * 0.0  # one anchor: no slope (the end it bounds is void anyway)
     slope = (scores[-1] - scores[0]) / math.log(sizes[-1] / sizes[0])
     return slope if _mean(slope) >= 0 else slope * 0.0
 
