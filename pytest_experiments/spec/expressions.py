@@ -296,7 +296,7 @@ class _Evaluator:
                 value = function(*settled)
             except (TypeError, ValueError, ZeroDivisionError, OverflowError):
                 value = None
-            return Unsettled(value, unsettled[0].reason)
+            return Unsettled(value, unsettled[0].reason, unsettled[0].advice)
         try:
             return function(*args)
         except (TypeError, ValueError, ZeroDivisionError, OverflowError) as error:

@@ -39,6 +39,17 @@ class Judging:
     subsample: bool = False
     notes: list[str] = field(default_factory=list)
     trend_blocked: bool = False
+    #: Unsettled parts the verdict met, their reasons under their advice (see
+    #: :func:`unsettled_verdict`).
+    unsettled: dict[str, list[str]] = field(default_factory=dict)
+
+    def all_notes(self) -> list[str]:
+        """The notes, with the unsettled parts' reasons gathered under one advice each."""
+        gathered = [
+            "; ".join(reasons) + (f": {advice}" if advice else "")
+            for advice, reasons in self.unsettled.items()
+        ]
+        return self.notes + gathered
 
     def prepare(self, value: Any) -> Any:
         """The answer with every estimate at this judging's level."""
@@ -105,7 +116,10 @@ class Unsettled:
     """
 
     value: Any
+    #: What moved, e.g. "leaves was 9 on 100 rows and is 20 on 400 rows".
     reason: str
+    #: What follows and what to do, said once for every part it applies to.
+    advice: str = ""
 
     def __str__(self) -> str:
         return str(self.value)
@@ -135,20 +149,20 @@ def settle(value: Any) -> Any:
 def unsettled_verdict(value: Any, judging: Judging) -> Verdict:
     """The verdict of anything that rests on an unsettled value: inconclusive, with its reason
     noted once."""
-    reasons = _reasons(value)
-    for reason in reasons:
-        if reason not in judging.notes:
-            judging.notes.append(reason)
+    for part in _parts(value):
+        reasons = judging.unsettled.setdefault(part.advice, [])
+        if part.reason not in reasons:
+            reasons.append(part.reason)
     return Verdict.INCONCLUSIVE
 
 
-def _reasons(value: Any) -> list[str]:
+def _parts(value: Any) -> list[Unsettled]:
     if isinstance(value, Unsettled):
-        return [value.reason]
+        return [value]
     if isinstance(value, Mapping):
-        return [reason for item in value.values() for reason in _reasons(item)]
+        return [part for item in value.values() for part in _parts(item)]
     if isinstance(value, list):
-        return [reason for item in value for reason in _reasons(item)]
+        return [part for item in value for part in _parts(item)]
     return []
 
 

@@ -61,7 +61,7 @@ def judge(
         p_value = decisive_p_value(expectation, answer, subsample)
     return Judgement(
         verdict=verdict,
-        notes=judging.notes,
+        notes=judging.all_notes(),
         p_value=p_value,
         trend_blocked=judging.trend_blocked and not verdict.decisive,
     )

@@ -42,6 +42,11 @@ PILOT_MIN_ROWS = 20
 
 REMEDY = "return an estimate (exp.score, exp.compare) or run --full"
 
+#: Said once after the plain values that moved between the smaller look and the sample's.
+MOVED = (
+    f"a plain value that moves with the size of the sample is not settled by a subsample; {REMEDY}"
+)
+
 
 def pilot_rows(rows: int) -> int | None:
     """Rows of the pilot of a look that kept ``rows``, or None when it would not be smaller."""
@@ -62,18 +67,17 @@ def unsettle(
     return _walk(answer, pilot, "answer", sizes, exact_plain)
 
 
-def unsettle_unchecked(answer: Any, why: str, exact_plain: bool = False) -> Any:
+def unsettle_unchecked(answer: Any, why: str, exact_plain: bool = False, name: str = "") -> Any:
     """``answer`` with every plain part unsettled because no smaller look could be taken."""
-    if exact_plain:
-        return answer
-    if isinstance(answer, Estimate):
+    if exact_plain or isinstance(answer, Estimate):
         return answer
     if isinstance(answer, Mapping):
-        return {key: unsettle_unchecked(item, why) for key, item in answer.items()}
+        return {key: unsettle_unchecked(item, why, name=str(key)) for key, item in answer.items()}
+    shown = f"{name} = {_show(answer)}" if name else _show(answer)
     return Unsettled(
         answer,
-        f"{_show(answer)} is a plain value on a subsample, and {why}, so it is not shown not to "
-        f"move with the size of the data; {REMEDY}",
+        f"{shown} is a plain value",
+        f"it is not shown not to move with the size of the data, because {why}; {REMEDY}",
     )
 
 
@@ -91,9 +95,7 @@ def _walk(answer: Any, pilot: Any, name: str, sizes: tuple[str, str], exact_plai
         return answer
     was = "was missing" if pilot is _MISSING else f"was {_show(pilot)}"
     return Unsettled(
-        answer,
-        f"{name} {was} on {sizes[1]} and is {_show(answer)} on {sizes[0]}: a plain value that "
-        f"moves with the size of the sample is not settled by a subsample; {REMEDY}",
+        answer, f"{name} {was} on {sizes[1]} and is {_show(answer)} on {sizes[0]}", MOVED
     )
 
 

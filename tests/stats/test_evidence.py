@@ -423,9 +423,9 @@ def test_a_sample_drawn_in_a_fixture_is_the_only_look(pytester: pytest.Pytester)
         [
             "CONFIRMED    test_study.py::exp_even *at 10% (100/1,000 rows), 1 look*",
             "INCONCLUSIVE test_study.py::exp_count *answer 100  at 10% (100/1,000 rows), 1 look*",
-            "*exp_count: 100 is a plain value on a subsample, and the sample was drawn in a "
-            "fixture, so no smaller look could be taken*; the sample was drawn in a fixture*could"
-            " not grow it*",
+            "*exp_count: 100 is a plain value: it is not shown not to move with the size of the "
+            "data, because the sample was drawn in a fixture, so no smaller look could be taken*"
+            "; the sample was drawn in a fixture*could not grow it*",
         ]
     )
     fixed = pytester.runpytest("--sample", "0.1", "--no-journal", "-p", "no:cacheprovider")

@@ -15,7 +15,7 @@ from pytest_experiments.stats.verdicts import Verdict
 def verdict(expectation: str, answer: object) -> tuple[Verdict, list[str]]:
     judging = Judging(level=0.95, subsample=True)
     found = parse_expectation((expectation,), {}).evaluate(answer, judging)
-    return found, judging.notes
+    return found, judging.all_notes()
 
 
 def score(value: float, width: float = 0.02, trend: str | None = "rises") -> Estimate:
@@ -97,7 +97,7 @@ def test_a_difference_that_narrows_is_unsettled_one_that_grows_is_not() -> None:
 def test_without_a_smaller_look_plain_values_are_unsettled_and_estimates_kept() -> None:
     checked = unsettle_unchecked({"accuracy": score(0.9), "n": 3}, "the look raised ValueError")
     assert checked["accuracy"] == score(0.9)
-    assert isinstance(checked["n"], Unsettled) and "raised ValueError" in checked["n"].reason
+    assert isinstance(checked["n"], Unsettled) and "raised ValueError" in checked["n"].advice
     assert unsettle_unchecked(3, "whatever", exact_plain=True) == 3
 
 
