@@ -471,11 +471,14 @@ class OracleCost:
     choices: list[str]
 
 
-def oracle_costs(bench: Benchmark, mode: str = "auto") -> list[OracleCost]:
+def oracle_costs(
+    bench: Benchmark, mode: str = "auto", decisive_only: bool = False
+) -> list[OracleCost]:
     """On the experiments whose full run takes >= SLOW_SECONDS of CPU time: the mode's CPU
     time against an oracle that knows the cheapest single look reaching the full-data verdict,
     the minimum over ORACLE_MODES (of those measured) whose verdict at the same seed equals
-    --full's (--full always qualifies); the worst ratio first."""
+    --full's (--full always qualifies); the worst ratio first. With ``decisive_only``, only
+    the seeds whose full-data verdict is decisive count."""
     index = by_run(bench.records)
     slow = slow_nodeids(bench.records, cpu=True)
     looks = [m for m in ORACLE_MODES if m in bench.modes]
@@ -483,6 +486,8 @@ def oracle_costs(bench: Benchmark, mode: str = "auto") -> list[OracleCost]:
     for record in bench.records:
         full = index.get(("full", record.seed, record.nodeid))
         if record.mode != mode or record.nodeid not in slow or full is None:
+            continue
+        if decisive_only and not full.decisive:
             continue
         candidates = [
             (look.cpu, m)
@@ -762,6 +767,12 @@ def cost_goal_lines(bench: Benchmark, verdict: Callable[[bool], str]) -> list[st
             f">= {SLOW_SECONDS:.0f} s: {aggregate:.2f}x (sum auto / sum oracle); worst "
             f"{rows[0].ratio:.2f}x ({short(rows[0].nodeid)})"
         )
+        decisive = oracle_costs(bench, "auto", decisive_only=True)
+        if decisive:
+            lines.append(
+                f"       ... only where --full is decisive (an inconclusive full-data verdict lets "
+                f"the oracle stop at its cheapest look): {oracle_aggregate(decisive):.2f}x"
+            )
     lines.extend(first_look_floor(bench))
     return lines
 
