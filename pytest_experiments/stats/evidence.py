@@ -271,8 +271,9 @@ def compare(op: str, left: Any, right: Any, judging: Judging) -> Verdict | None:
 def _curve_note(claim: str, unopened: Verdict, found: Reach, bounds: tuple[Any, ...] | None) -> str:
     """Why a claim that holds (or fails) on the sample is not taken as such about all the data."""
     if found.problem is not None:
-        because = f"{found.problem}"
-        because += f" ({found.description})" if found.description else ""
+        because = found.problem
+        if found.description and not because.endswith(")"):
+            because += f" ({found.description})"
         return (
             f"on a subsample {claim} is not taken as {unopened.value}: {because}, so the sample "
             "says nothing sure about all the data; run --full"

@@ -196,6 +196,11 @@ def reach(curve: Curve, level: float, own: tuple[float, float]) -> Reach:
     if sign < 0:
         low, high = -high, -low
         low_problem, high_problem = high_problem, low_problem
+    if curve.difference:
+        low_problem, high_problem = (
+            _learner_points(low_problem, curve),
+            _learner_points(high_problem, curve),
+        )
     floor, ceiling = _range(curve)
     low = -math.inf if low_problem else max(min(low, own[0]), floor)
     high = math.inf if high_problem else min(max(high, own[1]), ceiling)
@@ -383,15 +388,29 @@ def _range(curve: Curve) -> tuple[float, float]:
     return low, high
 
 
+def _learner_points(problem: str | None, curve: Curve) -> str | None:
+    """A problem of one learner of a difference, with that learner's own curve."""
+    if problem is None or not problem.startswith(("a's", "b's")):
+        return problem
+    import numpy as np
+
+    means = np.asarray(curve.scores[0 if problem.startswith("a's") else 1], dtype=float)
+    return f"{problem} ({_points(means.mean(axis=1), curve.sizes)})"
+
+
+def _points(values: Any, sizes: Sequence[float]) -> str:
+    shown = list(zip(values, sizes, strict=True))[-3:]
+    return ", ".join(f"{value:.3g} at {size:,.0f}" for value, size in shown) + " training rows"
+
+
 def _describe(curve: Curve) -> str:
     """The curve in words: the mean score (or difference) at each anchor's training rows."""
     import numpy as np
 
     learners = [np.asarray(learner, dtype=float).mean(axis=1) for learner in curve.scores]
     values = learners[0] - learners[1] if curve.difference else learners[0]
-    shown = [(value, size) for value, size in zip(values, curve.sizes, strict=True)][-3:]
-    points = ", ".join(f"{value:.3g} at {size:,.0f}" for value, size in shown)
-    return f"{points} training rows; {curve.target:,.0f} on all the data"
+    which = "a - b: " if curve.difference else ""
+    return f"{which}{_points(values, curve.sizes)}; {curve.target:,.0f} on all the data"
 
 
 def _json_number(number: float) -> float | None:
