@@ -130,18 +130,97 @@ def stray_marker(item: pytest.Item) -> str | None:
     return None
 
 
+#: Markers of pytest and of plugins users run beside this one: never taken for a typo.
+KNOWN_MARKERS = frozenset(
+    {
+        "skip",
+        "skipif",
+        "xfail",
+        "parametrize",
+        "usefixtures",
+        "filterwarnings",
+        "timeout",
+        "flaky",
+        "asyncio",
+        "anyio",
+        "trio",
+        "django_db",
+        "benchmark",
+        "slow",
+        "order",
+        "run",
+        "dependency",
+        "repeat",
+        "randomly_dont_reorder",
+        "no_cover",
+        "forked",
+        "xdist_group",
+        "tryfirst",
+        "trylast",
+        "hypothesis",
+        "freeze_time",
+        "vcr",
+        "httpx_mock",
+        "integration",
+        "unit",
+        "smoke",
+        "network",
+        "gpu",
+        "serial",
+        "nondestructive",
+        "incremental",
+        "describe",
+    }
+)
+
+#: Names this short or shorter are close to an experiment marker at one edit, longer ones by
+#: difflib's ratio as well.
+_SHORT_NAME = 8
+
+
 def _misspelt_marker(item: pytest.Item) -> tuple[str, str] | None:
     """An unregistered marker whose name is close to one of the plugin's, and that one."""
-    names = {mark.name for mark in item.iter_markers()} - set(PLUGIN_MARKERS)
+    names = {mark.name for mark in item.iter_markers()} - set(PLUGIN_MARKERS) - KNOWN_MARKERS
     if not names:
         return None
-    import difflib
-
     registered = {
         line.split(":")[0].split("(")[0].strip() for line in item.config.getini("markers")
     }
     for name in sorted(names - registered):
-        close = difflib.get_close_matches(name, PLUGIN_MARKERS, n=1, cutoff=0.85)
-        if close:
-            return name, close[0]
+        meant = misspelt_name(name)
+        if meant is not None:
+            return name, meant
     return None
+
+
+def misspelt_name(name: str) -> str | None:
+    """The experiment marker ``name`` is a typo of, or None: one edit away for short names
+    (``expcet``, ``smaple``), else close by difflib's ratio; never a marker of pytest or of a
+    common plugin."""
+    if name in KNOWN_MARKERS or name in PLUGIN_MARKERS:
+        return None
+    import difflib
+
+    lowered = name.lower()
+    for meant in PLUGIN_MARKERS:
+        if lowered == meant or (
+            min(len(name), len(meant)) <= _SHORT_NAME and _one_edit(lowered, meant)
+        ):
+            return meant
+    close = difflib.get_close_matches(lowered, PLUGIN_MARKERS, n=1, cutoff=0.85)
+    return close[0] if close else None
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` becomes ``b`` by one insertion, deletion, substitution or transposition of
+    neighbours (the optimal string alignment distance is 1)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(diff) == 1:
+            return True
+        i = diff[0]
+        return len(diff) == 2 and diff[1] == i + 1 and a[i] == b[i + 1] and a[i + 1] == b[i]
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))

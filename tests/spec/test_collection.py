@@ -178,3 +178,95 @@ def test_a_script_named_like_an_experiment_module_that_exits_is_that_files_error
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     assert result.ret == 0
     result.stdout.fnmatch_lines(["*1 passed*"])
+
+
+TYPOS = [
+    ("expcet", "expect"),
+    ("sampel", "sample"),
+    ("smaple", "sample"),
+    ("questoin", "question"),
+    ("expects", "expect"),
+    ("exepct", "expect"),
+    ("expec", "expect"),
+    ("smple", "sample"),
+    ("qeustion", "question"),
+    ("quesiton", "question"),
+    ("expetc", "expect"),
+    ("priorty", "priority"),
+    ("prioirty", "priority"),
+    ("data_file", "data_files"),
+    ("datafiles", "data_files"),
+    ("exect", "expect"),
+    ("saample", "sample"),
+    ("sampl", "sample"),
+    ("expectt", "expect"),
+    ("quetion", "question"),
+    ("questio", "question"),
+    ("Expect", "expect"),
+    ("Sample", "sample"),
+    ("exoect", "expect"),
+    ("sanple", "sample"),
+    ("priortiy", "priority"),
+    ("data_flies", "data_files"),
+    ("qustion", "question"),
+    ("questiom", "question"),
+    ("samples", "sample"),
+]
+
+REAL_MARKERS = [
+    "skip",
+    "skipif",
+    "xfail",
+    "parametrize",
+    "usefixtures",
+    "filterwarnings",
+    "timeout",
+    "flaky",
+    "asyncio",
+    "anyio",
+    "trio",
+    "django_db",
+    "benchmark",
+    "slow",
+    "order",
+    "run",
+    "dependency",
+    "repeat",
+    "randomly_dont_reorder",
+    "no_cover",
+    "forked",
+    "xdist_group",
+    "freeze_time",
+    "vcr",
+    "integration",
+    "unit",
+    "smoke",
+    "network",
+    "gpu",
+    "serial",
+]
+
+
+def test_a_marker_one_edit_from_an_experiment_marker_is_an_error_and_real_ones_are_not() -> None:
+    from pytest_experiments.spec.markers import misspelt_name
+
+    assert {typo: misspelt_name(typo) for typo, _ in TYPOS} == dict(TYPOS)
+    assert {marker: misspelt_name(marker) for marker in REAL_MARKERS} == dict.fromkeys(REAL_MARKERS)
+
+
+def test_a_misspelt_expectation_never_lets_the_gate_pass(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_study="""
+        import pytest
+
+        @pytest.mark.question("Is it high?")
+        @pytest.mark.expcet(">= 0.9")
+        def exp_high(exp):
+            return 0.5
+        """
+    )
+    result = pytester.runpytest("--no-journal", "-p", "no:cacheprovider")
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(
+        ["*@pytest.mark.expcet is not a marker pytest knows; did you mean @pytest.mark.expect?*"]
+    )
