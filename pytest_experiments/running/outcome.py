@@ -16,6 +16,10 @@ from pytest_experiments.running.results import REPORT_ATTRIBUTE, ExperimentResul
 from pytest_experiments.settings import RunSettings, format_fraction
 from pytest_experiments.stats.verdicts import Verdict
 
+#: The progress letter of a refutation: an Assumption failure. Not pytest's (. F E s x X) nor a
+#: common plugin's (pytest-rerunfailures' R).
+REFUTED_LETTER = "A"
+
 #: The verdict categories of pytest's last line, in the order they are listed.
 VERDICT_CATEGORIES = ("confirmed", "refuted", "inconclusive", "answered")
 
@@ -46,6 +50,8 @@ def finish_report(
         result.error = _one_line(report.longrepr)
     else:
         _judge(item, report, result, settings)
+        if result.status == Verdict.REFUTED.value and report.failed:
+            _not_to_be_rerun(item, report)
     setattr(report, REPORT_ATTRIBUTE, result.to_json())
     if item.config.option.xmlpath:
         item.user_properties.extend(_junit_properties(result))
@@ -60,12 +66,21 @@ def teststatus(report: pytest.TestReport) -> tuple[str, str, tuple[str, dict[str
     if status == "confirmed":
         return "confirmed", ".", ("CONFIRMED", {"green": True})
     if status == "refuted":
-        return "refuted", "R", ("REFUTED", {"red": True, "bold": True})
+        return "refuted", REFUTED_LETTER, ("REFUTED", {"red": True, "bold": True})
     if status == "inconclusive":
         return "inconclusive", "?", ("INCONCLUSIVE", {"yellow": True})
     if status == "answered":
         return "answered", ".", ("ANSWERED", {"green": True})
     return None
+
+
+def _not_to_be_rerun(item: pytest.Item, report: pytest.TestReport) -> None:
+    """At a fixed seed a refutation is a finding, not a flaky failure: pytest-rerunfailures
+    does not rerun a phase whose error it counts as terminal (its ``_terminal_errors``, filled
+    by its own makereport wrapper, which runs inside this one)."""
+    terminal = getattr(item, "_terminal_errors", None)
+    if isinstance(terminal, dict):
+        terminal[report.when] = True
 
 
 def _ends_experiment(report: pytest.TestReport) -> bool:

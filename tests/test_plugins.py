@@ -1,0 +1,40 @@
+"""Living with the plugins users already run, tested with the real ones (the dev extra)."""
+
+from __future__ import annotations
+
+import pytest
+
+REFUTED_AND_FAILING = """
+import pytest
+
+@pytest.mark.question("Is it high?")
+@pytest.mark.expect(">= 0.9")
+def exp_low(exp):
+    print("BODY RAN")
+    return 0.5
+
+def test_flaky():
+    assert 0
+"""
+
+
+@pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_rerunfailures_reruns_bugs_but_not_refutations(
+    pytester: pytest.Pytester, xdist: list[str]
+) -> None:
+    pytester.makepyfile(test_study=REFUTED_AND_FAILING)
+    result = pytester.runpytest_subprocess(
+        "--reruns", "2", "--no-journal", "-p", "no:cacheprovider", "-rA", *xdist
+    )
+    assert result.ret == 1
+    outcomes = result.parseoutcomes()
+    assert (outcomes.get("refuted"), outcomes.get("rerun"), outcomes.get("failed")) == (1, 2, 1)
+    assert result.stdout.str().count("BODY RAN") <= 1  # captured: shown once for -rA at most
+
+
+def test_a_refutation_has_its_own_progress_letter(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_study=REFUTED_AND_FAILING)
+    result = pytester.runpytest_subprocess(
+        "--reruns", "1", "--no-journal", "-p", "no:cacheprovider"
+    )
+    result.stdout.fnmatch_lines(["test_study.py ARF *"])
