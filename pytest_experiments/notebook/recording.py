@@ -59,7 +59,10 @@ MAIN_WORKER = "master"
 
 
 def register(config: pytest.Config) -> None:
-    """Register the journal's hooks for this process's role."""
+    """Register the journal's hooks for this process's role (none when the run only lists:
+    ``--co``, ``--fixtures``, ``--fixtures-per-test``, ``--setup-plan``)."""
+    if _runs_nothing(config):
+        return
     settings = config.stash[settings_key]
     path = journal_path(config)
     workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
@@ -399,6 +402,14 @@ class XdistRecorder:
     def pytest_testnodedown(self, node: Any, error: object) -> None:
         output = getattr(node, "workeroutput", None) or {}
         self.recorder.errors.extend(output.get(WORKER_ERRORS, ()))
+
+
+def _runs_nothing(config: pytest.Config) -> bool:
+    option = config.option
+    return any(
+        getattr(option, name, False)
+        for name in ("collectonly", "showfixtures", "show_fixtures_per_test", "setupplan")
+    )
 
 
 def _worker_of(report: pytest.TestReport) -> str:

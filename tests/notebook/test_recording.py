@@ -433,3 +433,32 @@ def test_results_a_worker_could_not_write_are_written_by_the_controller(
     rows = query(pytester.path / JOURNAL, "SELECT nodeid, worker FROM results")
     assert len(rows) == len({nodeid for nodeid, _ in rows}) == 14
     assert {worker for _, worker in rows} == {"gw0", "gw1"}, "the worker that ran it is kept"
+
+
+@pytest.mark.parametrize(
+    "listing",
+    [
+        ["--fixtures"],
+        ["--fixtures-per-test"],
+        ["--co"],
+        ["--markers"],
+        ["--setup-plan"],
+        ["--exp-plan"],
+        ["--help"],
+    ],
+)
+def test_runs_that_only_list_write_no_journal(
+    pytester: pytest.Pytester, listing: list[str]
+) -> None:
+    pytester.makepyfile(
+        test_study="""
+        import pytest
+
+        @pytest.mark.question("Q?")
+        def exp_a(exp):
+            return 1
+        """
+    )
+    result = pytester.runpytest(*listing, "-p", "no:cacheprovider")
+    assert not (pytester.path / ".experiments" / "journal.sqlite").exists()
+    assert "(run 1)" not in result.stdout.str()
