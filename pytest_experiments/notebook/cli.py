@@ -437,8 +437,12 @@ def cmd_diff(args: argparse.Namespace, connection: sqlite3.Connection, path: Pat
         a_id, b_id = complete[1].id, complete[0].id
         skipped = [run for run in recent if run.id > a_id and not run.comparable]
         if skipped:
-            names = ", ".join(f"{run.id} ({run.ending or 'no results'})" for run in skipped)
-            print(f"(left out: run {names}; name runs to compare them)", file=sys.stderr)
+            names = ", ".join(f"{run.id} ({_left_out(run)})" for run in skipped)
+            print(
+                f"(left out: run {names}; comparing the last two finished runs, {a_id} and "
+                f"{b_id}; name runs to compare them)",
+                file=sys.stderr,
+            )
     elif args.run_b is None:
         a_id, b_id = args.run_a, latest_run_ids(connection, 1)[0]
     else:
@@ -454,14 +458,21 @@ def cmd_diff(args: argparse.Namespace, connection: sqlite3.Connection, path: Pat
     return EXIT_OK if diff.empty else EXIT_DIFFERENT
 
 
+def _left_out(run: Run) -> str:
+    if run.finished is None:
+        return "unfinished"
+    return run.ending or "no results"
+
+
 def _experiments(count: int) -> str:
     return f"{count} experiment{'' if count == 1 else 's'}"
 
 
 def _run_line(label: str, run: Run) -> str:
+    unfinished = ", unfinished" if run.finished is None else ""
     return (
         f"{label} run {run.id}  {run.started_text()}  {run.mode_text()}  "
-        f"commit {run.commit_text()}  ({run.total} results)"
+        f"commit {run.commit_text()}  ({run.total} results{unfinished})"
     )
 
 
@@ -489,7 +500,12 @@ def render_diff(diff: RunDiff) -> str:
         lines.append("")
     for title, results in (
         (f"added (in run {diff.b.id}, not in run {diff.a.id})", diff.added),
-        (f"gone (in run {diff.a.id}, not in run {diff.b.id}: not selected, or removed)", diff.gone),
+        (
+            f"not yet run (run {diff.b.id} has not finished)"
+            if diff.b.finished is None
+            else f"gone (in run {diff.a.id}, not in run {diff.b.id}: not selected, or removed)",
+            diff.gone,
+        ),
     ):
         if not results:
             continue

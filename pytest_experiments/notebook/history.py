@@ -164,9 +164,9 @@ class Run(RunRow):
 
     @property
     def comparable(self) -> bool:
-        """Has results and did not end abnormally (interrupted, errors, usage): what it lacks
-        is then what it did not select, not what it did not reach."""
-        return self.ending is None and any(self.counts.values())
+        """Finished, with results, and did not end abnormally (interrupted, errors, usage): what
+        it lacks is then what it did not select, not what it did not reach."""
+        return self.finished is not None and self.ending is None and any(self.counts.values())
 
     def commit_text(self) -> str:
         return commit_text(self.git_commit, self.git_dirty)

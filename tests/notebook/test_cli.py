@@ -248,12 +248,23 @@ def test_show_with_no_match(run_cli: Cli, lab: Path) -> None:
 # -- diff -------------------------------------------------------------------------------------
 
 
-def test_diff_defaults_to_the_last_two_runs(run_cli: Cli, lab: Path) -> None:
+def test_diff_defaults_to_the_last_two_finished_runs(run_cli: Cli, lab: Path) -> None:
     outcome = run_cli.on(lab, "diff")
+    assert outcome.out.startswith("--- run 2 ")
+    assert outcome.out.splitlines()[1].startswith("+++ run 3 ")
+    assert outcome.err == (
+        "(left out: run 4 (unfinished); comparing the last two finished runs, 2 and 3; name "
+        "runs to compare them)\n"
+    )
+
+
+def test_diff_of_an_unfinished_run_says_what_it_has_not_run_yet(run_cli: Cli, lab: Path) -> None:
+    outcome = run_cli.on(lab, "diff", "3", "4")
     assert outcome.status == 1, "differences found: exit status 1"
     out = outcome.out
     assert out.startswith("--- run 3 ")
     assert out.splitlines()[1].startswith("+++ run 4 ")
+    assert out.splitlines()[1].endswith(", unfinished)")
 
     flipped = out.split("verdicts that flipped (1):")[1].split("\n\n")[0]
     assert SCALING in flipped and "refuted → confirmed" in flipped
@@ -267,9 +278,7 @@ def test_diff_defaults_to_the_last_two_runs(run_cli: Cli, lab: Path) -> None:
 
     added = out.split("added (in run 4, not in run 3) (1):")[1].split("\n\n")[0]
     assert ROWS in added and "crashed" in added
-    gone = out.split("gone (in run 3, not in run 4: not selected, or removed) (1):")[1].split(
-        "\n\n"
-    )[0]
+    gone = out.split("not yet run (run 4 has not finished) (1):")[1].split("\n\n")[0]
     assert LEGACY in gone
     assert out.rstrip().endswith("2 experiments unchanged")
     for unchanged in (MARKUP, TREE):
@@ -424,6 +433,12 @@ def test_report_on_an_empty_journal(run_cli: Cli, tmp_path: Path) -> None:
     assert "no results yet" in outcome.out
 
 
+LEFT_OUT = (
+    "(left out: run 4 (unfinished); comparing the last two finished runs, 2 and 3; name runs to "
+    "compare them)\n"
+)
+
+
 def test_a_damaged_row_does_not_stop_the_commands(run_cli: Cli, lab: Path) -> None:
     with sqlite3.connect(lab) as connection:
         connection.execute(
@@ -433,7 +448,7 @@ def test_a_damaged_row_does_not_stop_the_commands(run_cli: Cli, lab: Path) -> No
     for command in (["report"], ["show", "svc"], ["diff"], ["export", "--format", "csv"]):
         outcome = run_cli.on(lab, *command)
         assert outcome.status in (0, 1), (command, outcome.err)
-        assert outcome.err == ""
+        assert outcome.err in ("", LEFT_OUT), command
     # the text answer the terminal showed is still there
     assert "0.975 [0.967, 0.982]" in run_cli.on(lab, "show", "svc").out
 
@@ -680,7 +695,7 @@ def test_the_console_script(lab: Path) -> None:
 
 def test_python_dash_m(lab: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "pytest_experiments", "--journal", str(lab), "diff"],
+        [sys.executable, "-m", "pytest_experiments", "--journal", str(lab), "diff", "3", "4"],
         capture_output=True,
         text=True,
         timeout=60,
