@@ -26,6 +26,9 @@ from types import TracebackType
 from typing import Any
 
 #: The schema version this code writes and reads.
+#: How the error of a row written when an experiment started begins (see ``add_started``).
+UNFINISHED = "started"
+
 #: Where pytest-experiments writes its journal, relative to pytest's rootdir.
 DEFAULT_JOURNAL = Path(".experiments") / "journal.sqlite"
 
@@ -405,6 +408,12 @@ class Journal:
         """
         row = _result_columns(result)
         with self._translated():
+            # The row written when the experiment started, in case its process died, gives way.
+            self._db.execute(
+                "DELETE FROM results WHERE run_id = ? AND nodeid = ? AND status = 'crashed'"
+                " AND error LIKE ?",
+                (run_id, result["nodeid"], UNFINISHED + "%"),
+            )
             cursor = self._db.execute(
                 "INSERT OR IGNORE INTO results (run_id, nodeid, question, expectation, status,"
                 " answer, answer_text, fraction, rows, total_rows, seed, record, duration,"
@@ -423,6 +432,19 @@ class Journal:
                 "UPDATE results SET status = ?, data = ? WHERE run_id = ? AND nodeid = ?",
                 (result["status"], row[13], run_id, result["nodeid"]),
             )
+
+    def add_started(self, run_id: int, result: dict[str, Any], worker: str) -> None:
+        """Write a ``crashed`` row for an experiment about to run, which its result (or a
+        crash report) replaces: if the process dies during the call, the row says so."""
+        started = dict(result)
+        started.update(
+            status="crashed",
+            error=f"{UNFINISHED} at {time.strftime('%H:%M:%S')} and did not finish: the process "
+            "running it ended (a timeout, a kill, a crash in native code)",
+            duration=0.0,
+            answer=None,
+        )
+        self.add_result(run_id, started, worker)
 
     def add_crash(
         self, run_id: int, known: dict[str, Any], error: str, worker: str, duration: float = 0.0

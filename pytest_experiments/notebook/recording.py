@@ -33,12 +33,12 @@ from pytest_experiments.notebook.journal import (
     open_journal,
 )
 from pytest_experiments.notebook.options import journal_path
-from pytest_experiments.running.results import REPORT_ATTRIBUTE
+from pytest_experiments.running.results import REPORT_ATTRIBUTE, STARTED_ATTRIBUTE
 from pytest_experiments.spec.names import looks_like_experiment
 from pytest_experiments.state import corrected_key, settings_key, state_key
 
 if TYPE_CHECKING:
-    from collections.abc import Generator, Sequence
+    from collections.abc import Sequence
 
     from pytest_experiments.running.item import ExperimentState
     from pytest_experiments.settings import RunSettings
@@ -49,10 +49,6 @@ WORKER_INPUT = "experiments_journal"
 #: ``workeroutput`` key with the journal errors a worker met.
 WORKER_ERRORS = "experiments_journal_errors"
 
-#: Attribute of an experiment's passing ``setup`` report, carrying what is known of it before it
-#: runs (``ExperimentResult.to_json()`` at setup), so the controller can describe it if its
-#: worker dies during the call.
-STARTED_ATTRIBUTE = "experiment_started"
 
 #: Worker name recorded for results of a run without xdist.
 MAIN_WORKER = "master"
@@ -160,6 +156,9 @@ class RunWriter:
     def add(self, result: dict[str, Any], worker: str) -> None:
         self.journal().add_result(self.start(), result, worker)
 
+    def add_started(self, result: dict[str, Any], worker: str) -> None:
+        self.journal().add_started(self.start(), result, worker)
+
     def shared(self) -> dict[str, Any]:
         """What a worker needs to write into this run (JSON-safe, for ``workerinput``)."""
         return {
@@ -193,15 +192,9 @@ class WorkerRecorder:
         self.state_key = state_key
         self.worker = worker
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(
-        self, item: pytest.Item, call: pytest.CallInfo[None]
-    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        report = yield
-        state = item.stash.get(self.state_key, None)
-        if state is not None and report.when == "setup" and report.passed:
-            setattr(report, STARTED_ATTRIBUTE, state.result.to_json())
-        return report
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> None:
+        write_started(self.writer, item, self.state_key, self.worker, self.config)
 
     # Before xdist's own hook sends the report to the controller, which may be gone.
     @pytest.hookimpl(tryfirst=True)
@@ -261,6 +254,9 @@ class RunRecorder:
         collected, so that a plain unit-test run pays for no per-report hook."""
         if self.config.pluginmanager.get_plugin(LISTENER_NAME) is None:
             self.config.pluginmanager.register(ReportListener(self), LISTENER_NAME)
+            if not self.distributed:
+                starts = StartRecorder(self.config, self.writer, self.state_key, self.errors)
+                self.config.pluginmanager.register(starts, "experiments-journal-starts")
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Without xdist: write the run's row before the first experiment runs."""
@@ -365,6 +361,47 @@ class RunRecorder:
 
     def pytest_unconfigure(self) -> None:
         self.writer.close()
+
+
+def write_started(
+    writer: RunWriter,
+    item: pytest.Item,
+    state_key: pytest.StashKey[ExperimentState],
+    worker: str,
+    config: pytest.Config,
+    errors: list[str] | None = None,
+) -> None:
+    """Before an experiment's body runs: a row saying it started, which its result replaces,
+    so that a process killed mid-experiment leaves a trace (``crashed``, "started ... and did
+    not finish")."""
+    if state_key not in item.stash:
+        return
+    try:
+        writer.add_started(item.stash[state_key].result.to_json(), worker)
+    except JournalError as error:
+        if errors is not None:
+            errors.append(str(error))
+        else:
+            output: dict[str, Any] | None = getattr(config, "workeroutput", None)
+            if output is not None:
+                output.setdefault(WORKER_ERRORS, []).append(str(error))
+
+
+class StartRecorder:
+    """Without xdist: the row of an experiment that starts (see :func:`write_started`)."""
+
+    def __init__(
+        self,
+        config: pytest.Config,
+        writer: RunWriter,
+        state_key: pytest.StashKey[ExperimentState],
+        errors: list[str],
+    ) -> None:
+        self.config, self.writer, self.state_key, self.errors = config, writer, state_key, errors
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> None:
+        write_started(self.writer, item, self.state_key, MAIN_WORKER, self.config, self.errors)
 
 
 LISTENER_NAME = "experiments-journal-reports"

@@ -12,7 +12,11 @@ import pytest
 
 from pytest_experiments.errors import ExperimentError
 from pytest_experiments.running.item import ExperimentState
-from pytest_experiments.running.results import REPORT_ATTRIBUTE, ExperimentResult
+from pytest_experiments.running.results import (
+    REPORT_ATTRIBUTE,
+    STARTED_ATTRIBUTE,
+    ExperimentResult,
+)
 from pytest_experiments.settings import RunSettings, format_fraction
 from pytest_experiments.stats.verdicts import Verdict
 
@@ -34,7 +38,11 @@ def finish_report(
     """Give ``report`` what the experiment's result means (``state`` None: a plain test)."""
     if call.excinfo is not None and isinstance(call.excinfo.value, ExperimentError):
         report.longrepr = str(call.excinfo.value)
-    if state is None or not _ends_experiment(report):
+    if state is None:
+        return
+    if report.when == "setup" and report.passed:
+        setattr(report, STARTED_ATTRIBUTE, state.result.to_json())
+    if not _ends_experiment(report):
         return
     result = state.result
     result.duration = report.duration

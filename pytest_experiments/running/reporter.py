@@ -10,7 +10,11 @@ from __future__ import annotations
 import pytest
 
 from pytest_experiments.running.outcome import VERDICT_CATEGORIES
-from pytest_experiments.running.results import REPORT_ATTRIBUTE, ExperimentResult
+from pytest_experiments.running.results import (
+    REPORT_ATTRIBUTE,
+    STARTED_ATTRIBUTE,
+    ExperimentResult,
+)
 from pytest_experiments.running.summary import write_experiments, write_refuted
 from pytest_experiments.settings import RunSettings
 
@@ -26,18 +30,37 @@ class ResultsReporter:
         #: Filled at session finish with the results the correction changed (for the journal).
         self.corrected = corrected
         self.results: dict[str, ExperimentResult] = {}
+        #: What was known of experiments that started and have no result yet.
+        self.started: dict[str, dict[str, object]] = {}
         self.reports: dict[str, pytest.TestReport] = {}
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         data = getattr(report, REPORT_ATTRIBUTE, None)
         if data is None:
-            return
+            started = getattr(report, STARTED_ATTRIBUTE, None)
+            if started is not None:
+                self.started[report.nodeid] = started
+            elif report.failed and report.nodeid in self.started:
+                data = self._crashed(report)  # its process died: xdist reports it, not we
+            if data is None:
+                return
+        self.started.pop(report.nodeid, None)
         if not self.results:
             self._order_summary_line()
         result = ExperimentResult.from_json(data)
         self.results[result.nodeid] = result
         self.reports[result.nodeid] = report
+
+    def _crashed(self, report: pytest.TestReport) -> dict[str, object]:
+        data = dict(self.started.pop(report.nodeid))
+        crash = getattr(report.longrepr, "reprcrash", None)
+        message = str(getattr(crash, "message", None) or report.longrepr or "").strip()
+        data.update(
+            status="crashed",
+            error=message.splitlines()[-1] if message else "the process running it died",
+        )
+        return data
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:

@@ -17,9 +17,24 @@ from pytest_experiments.settings import format_fraction
 #: Attribute of ``pytest.TestReport`` that carries :meth:`ExperimentResult.to_json`.
 REPORT_ATTRIBUTE = "experiment"
 
+#: Attribute of an experiment's passing ``setup`` report, carrying what is known of it before it
+#: runs (``ExperimentResult.to_json()`` at setup), so that the controller can describe it if
+#: its process dies during the call.
+STARTED_ATTRIBUTE = "experiment_started"
+
 #: Every status an experiment can end with: a verdict, ``answered`` (no expectation), or the
-#: pytest outcomes that mean the experiment itself went wrong.
-STATUSES = ("confirmed", "refuted", "inconclusive", "answered", "failed", "error", "skipped")
+#: pytest outcomes that mean the experiment itself went wrong, or ``crashed``: its process died
+#: while it ran (a timeout, a kill, a crash in native code).
+STATUSES = (
+    "confirmed",
+    "refuted",
+    "inconclusive",
+    "answered",
+    "failed",
+    "error",
+    "skipped",
+    "crashed",
+)
 
 
 @dataclass

@@ -16,6 +16,7 @@ _MARKUP = {
     "failed": {"red": True},
     "error": {"red": True},
     "skipped": {"yellow": True},
+    "crashed": {"red": True, "bold": True},
 }
 
 
@@ -64,7 +65,7 @@ def summary_line(result: ExperimentResult, width: int = 0) -> str:
         parts.append(repr(result.question))
     if result.expectation:
         parts.append(f"expected {result.expectation}")
-    if result.status in ("failed", "error", "skipped") and result.error:
+    if result.status in ("failed", "error", "skipped", "crashed") and result.error:
         parts.append(result.error.strip().splitlines()[0] if result.error.strip() else "")
     elif result.answer_text is not None:
         parts.append(f"answer {result.answer_text}")

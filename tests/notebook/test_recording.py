@@ -242,8 +242,11 @@ def test_a_killed_controller_loses_no_result_a_worker_finished(project: Path) ->
         journal = project / JOURNAL
         rows = query(journal, "SELECT nodeid, status, answer FROM results")
         assert sorted(rows) == [
-            (f"test_quick.py::exp_quick[{n}]", "answered", str(n)) for n in range(5)
+            *((f"test_quick.py::exp_quick[{n}]", "answered", str(n)) for n in range(5)),
+            ("test_slow.py::exp_block", "crashed", None),  # started, and never finished
         ]
+        (error,) = query(journal, "SELECT error FROM results WHERE status = 'crashed'")[0]
+        assert str(error).startswith("started at ") and "did not finish" in str(error)
         assert query(journal, "SELECT finished, exit_status FROM runs") == [(None, None)]
 
 
@@ -462,3 +465,43 @@ def test_runs_that_only_list_write_no_journal(
     result = pytester.runpytest(*listing, "-p", "no:cacheprovider")
     assert not (pytester.path / ".experiments" / "journal.sqlite").exists()
     assert "(run 1)" not in result.stdout.str()
+
+
+KILLED = """
+import os, signal
+import pytest
+
+@pytest.mark.question("Does it finish?")
+def exp_killed(exp):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+@pytest.mark.question("Does this one finish?")
+def exp_fine(exp):
+    return 1
+"""
+
+
+@pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_an_experiment_killed_mid_run_leaves_a_row_that_says_so(
+    pytester: pytest.Pytester, xdist: list[str]
+) -> None:
+    pytester.makepyfile(test_study=KILLED)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:randomly", *xdist)
+    with sqlite3.connect(pytester.path / ".experiments" / "journal.sqlite") as connection:
+        rows = dict(connection.execute("SELECT nodeid, status FROM results").fetchall())
+        errors = dict(connection.execute("SELECT nodeid, error FROM results").fetchall())
+    assert rows["test_study.py::exp_killed"] == "crashed"
+    if xdist:
+        assert rows["test_study.py::exp_fine"] == "answered"
+        result.stdout.fnmatch_lines(["CRASHED      test_study.py::exp_killed *"])
+    else:
+        assert errors["test_study.py::exp_killed"].startswith("started at ")
+        assert "did not finish" in errors["test_study.py::exp_killed"]
+    show = subprocess.run(
+        [sys.executable, "-m", "pytest_experiments", "show", "exp_killed"],
+        cwd=pytester.path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "crashed" in show.stdout
