@@ -141,7 +141,8 @@ def test_a_sample_never_contradicts_all_the_data(examples: pytest.Pytester) -> N
     }
     notes = {name: str(result["note"]) for name, result in sample.items()}
     assert "not taken as confirmed" in notes["exp_crossing"]
-    assert "falls as the data grows" in notes["exp_leak"] and "a leak?" in notes["exp_leak"]
+    # the leak shows as a curve that does not hold its shape, or as a fall from a smaller look
+    assert "not taken as refuted" in notes["exp_leak"] or "a leak?" in notes["exp_leak"]
     assert "a plain value" in notes["exp_plain_number"]
     assert "return an estimate (exp.score, exp.compare) or run --full" in notes["exp_plain_number"]
     assert "leaves was " in notes["exp_plain_number_in_a_dict"]

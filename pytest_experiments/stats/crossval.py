@@ -143,7 +143,7 @@ def score(
     curve = None
     if _subsample(scale):
         curve = LazyCurve(
-            lambda: measure_curve(
+            lambda far: measure_curve(
                 [(estimator, scores)],
                 X,
                 y,
@@ -154,6 +154,7 @@ def score(
                 (low, high),
                 classifier,
                 seed,
+                far,
             )
         )
     return corrected_resampled_mean(
@@ -203,7 +204,7 @@ def compare(
     curve = None
     if _subsample(scale):
         curve = LazyCurve(
-            lambda: measure_curve(
+            lambda far: measure_curve(
                 [(estimator_a, scores_a), (estimator_b, scores_b)],
                 X,
                 y,
@@ -244,26 +245,34 @@ def measure_curve(
     bounds: tuple[float, float],
     classifier: bool,
     seed: int,
+    far: bool = True,
 ) -> dict[str, Any]:
-    """Score each learner at the anchors of every split (their scores on the whole training
-    rows are given); the curve's JSON form, or ``{"problem": ...}`` when an anchor fails."""
+    """Score each learner at the anchors of the first splits (their scores on the whole
+    training rows are given); the curve's JSON form, or ``{"problem": ...}`` when an anchor
+    fails. A score's far anchors (below a quarter of the rows) only when ``far``."""
     from sklearn.utils.multiclass import type_of_target
 
     from pytest_experiments.stats.learning_curve import (
+        ANCHOR_SPLITS,
         DIFFERENCE_ANCHORS,
+        NEAR_ANCHORS,
         SCORE_ANCHORS,
         Curve,
         anchor_splits,
     )
 
     assert scale is not None
+    splits = splits[:ANCHOR_SPLITS]
+    learners = [(estimator, np.asarray(whole)[: len(splits)]) for estimator, whole in learners]
     main_rows = float(np.mean([len(train) for train, _ in splits]))
     peak = _peak_problem([estimator for estimator, _ in learners], X, y, main_rows, scale)
     if peak is not None:
         return {"problem": peak}
     stratified = classifier and type_of_target(y) in ("binary", "multiclass")
     labels = np.asarray(y) if stratified else None
-    shares = SCORE_ANCHORS if len(learners) == 1 else DIFFERENCE_ANCHORS
+    shares = SCORE_ANCHORS if len(learners) == 1 and far else NEAR_ANCHORS
+    if len(learners) > 1:
+        shares = DIFFERENCE_ANCHORS
     anchored = anchor_splits(splits, labels, seed, shares)
     sizes = [float(np.mean([len(train) for train, _ in anchor])) for anchor in anchored]
     # Largest anchors first: a learner that cannot fit a sixteenth of the rows (too few for

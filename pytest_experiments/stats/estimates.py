@@ -73,10 +73,11 @@ class Estimate:
     #: The curve still to be measured, when a verdict needs it (never travels as JSON).
     pending_curve: LazyCurve | None = field(default=None, compare=False, repr=False)
 
-    def learning_curve(self) -> dict[str, Any] | None:
-        """The learning curve, measured now if it was pending; None without one."""
+    def learning_curve(self, far: bool = True) -> dict[str, Any] | None:
+        """The learning curve, measured now if it was pending (with its far anchors when
+        ``far``); None without one."""
         if self.curve is None and self.pending_curve is not None:
-            return self.pending_curve.get()
+            return self.pending_curve.get(far)
         return self.curve
 
     @property

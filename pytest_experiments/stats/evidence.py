@@ -65,16 +65,20 @@ class Judging:
         found = self.reach(value)
         return None if found is None else found[:4]
 
-    def reach(self, value: Any) -> tuple[float, float, float, float, Reach | None] | None:
+    def reach(
+        self, value: Any, ends: tuple[bool, bool] = (True, True)
+    ) -> tuple[float, float, float, float, Reach | None] | None:
         """:meth:`bounds` and, for an estimate with a learning curve on a subsample, the
-        :class:`~pytest_experiments.stats.learning_curve.Reach` behind them."""
+        :class:`~pytest_experiments.stats.learning_curve.Reach` behind them. ``ends`` says
+        whether the low and the high end matter to the verdict (the curve is measured as far
+        as they need)."""
         if not isinstance(value, Estimate):
             return None
         low, high = value.low, value.high
         if not self.subsample:
             return low, high, low, high, None
         if value.has_curve:
-            found = curve_reach(value)
+            found = curve_reach(value, ends)
             return found.low, found.high, low, high, found
         if value.trend == "rises":
             return low, math.inf, low, high, None
@@ -83,12 +87,14 @@ class Judging:
         return low, high, low, high, None
 
 
-def curve_reach(estimate: Estimate) -> Reach:
+def curve_reach(estimate: Estimate, ends: tuple[bool, bool] = (True, True)) -> Reach:
     """Where an estimate with a learning curve can be on all the data, in its own units (its
-    affine shifts and scales applied), at its level."""
+    affine shifts and scales applied), at its level; ``ends`` as in :meth:`Judging.reach`."""
     from pytest_experiments.stats.learning_curve import Curve, Reach, reach
 
-    curve = estimate.learning_curve()
+    # Refuting a score (its high end, in the direction it improves) takes the far anchors.
+    far = ends[1] if estimate.trend == "rises" else ends[0] if estimate.trend == "falls" else False
+    curve = estimate.learning_curve(far)
     problem = curve.get("problem") if curve else None
     if problem is not None or not curve:
         reason = str(problem or "no learning curve was measured")
@@ -229,10 +235,12 @@ def compare(op: str, left: Any, right: Any, judging: Judging) -> Verdict | None:
     own_a, own_b = _own(left), _own(right)
     left_reach: tuple[float, float, float, float, Reach | None] | None
     right_reach: tuple[float, float, float, float, Reach | None] | None
-    if rule(own_a[0], own_a[1], own_b[0], own_b[1]) is Verdict.INCONCLUSIVE:
+    own_verdict = rule(own_a[0], own_a[1], own_b[0], own_b[1])
+    if own_verdict is Verdict.INCONCLUSIVE:
         left_reach, right_reach = own_a, own_b  # wider bounds cannot decide it: no curve needed
     else:
-        left_reach, right_reach = judging.reach(left), judging.reach(right)
+        left_ends, right_ends = _ends_used(op, own_verdict)
+        left_reach, right_reach = judging.reach(left, left_ends), judging.reach(right, right_ends)
     a = left_reach or _point(left)
     b = right_reach or _point(right)
     verdict = rule(a[0], a[1], b[0], b[1])
@@ -334,6 +342,16 @@ def _remedy(judging: Judging) -> str:
 
 def _short_number(number: float) -> str:
     return f"{number:.4g}"
+
+
+def _ends_used(op: str, verdict: Verdict) -> tuple[tuple[bool, bool], tuple[bool, bool]]:
+    """Which ends (low, high) of each side a decisive comparison rests on."""
+    both = (True, True)
+    if op in ("==", "!="):
+        return both, both
+    # a > b (or a < b) holding, or failing, rests on one end of each side
+    upward = (op in (">", ">=")) == (verdict is Verdict.CONFIRMED)
+    return ((True, False), (False, True)) if upward else ((False, True), (True, False))
 
 
 def _own(value: Any) -> tuple[float, float, float, float, Reach | None]:
