@@ -81,7 +81,7 @@ REPO = HERE.parent.parent
 
 ALPHA = 0.05
 CONTRADICTION_GOAL = 0.01  # of the decisive sample verdicts, at every sample mode
-CONTRADICTION_MODES = ("0.05", "0.2", "auto")
+CONTRADICTION_MODES = ("0.05", "0.2", "auto", "auto-new")
 FALSE_ALARM_UPPER_GOAL = 1.2 * ALPHA
 AUTO_AGREEMENT_GOAL = 0.80  # of the decisive full-data verdicts outside the null experiments
 AUTO_OVER_FULL_GOAL = 1.10  # auto's CPU time over --full's, on every experiment
@@ -90,7 +90,11 @@ ORACLE_MODES = ("0.05", "0.2", "full")  # the single looks the oracle may choose
 SLOW_SECONDS = 1.0  # "experiments that take >= 1 s" on all the data
 WORST_SHOWN = 10
 
-DEFAULT_MODES = ("0.05", "0.2", "auto", "full")
+DEFAULT_MODES = ("0.05", "0.2", "auto", "full", "auto-new")
+#: Modes whose runs share one journal per seed, so that ``auto`` finds the 0.05 and 0.2 runs
+#: before it (the runtime model it plans its looks by); ``auto-new`` is auto on a journal that
+#: never saw the experiments (a first run).
+JOURNALED_MODES = ("0.05", "0.2", "auto", "full")
 DEFAULT_SEEDS = (0, 1, 2)
 DEFAULT_AUTO_BASE = "0.05"
 VERDICTS = ("confirmed", "refuted", "inconclusive")
@@ -206,7 +210,7 @@ def record_from_line(mode: str, seed: int, line: dict[str, Any]) -> Record:
 def mode_arguments(mode: str, auto_base: str) -> list[str]:
     if mode == "full":
         return ["--full"]
-    if mode == "auto":
+    if mode in ("auto", "auto-new"):
         return ["--sample", "auto", "-o", f"experiment_sample={auto_base}"]
     return ["--sample", mode]
 
@@ -224,13 +228,22 @@ def has_option(option: str) -> bool:
 
 
 def run_once(
-    mode: str, seed: int, workers: int, auto_base: str, extra: Sequence[str], journal_off: bool
+    mode: str,
+    seed: int,
+    workers: int,
+    auto_base: str,
+    extra: Sequence[str],
+    journal_off: bool,
+    journal: Path | None = None,
 ) -> tuple[RunInfo, list[Record]]:
     with tempfile.TemporaryDirectory(prefix="verdict-bench-") as scratch:
         results = Path(scratch) / "results.jsonl"
         command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rN"]
         command += ["-n", str(workers)] if workers > 0 else []
-        command += ["--no-journal"] if journal_off else []
+        if journal is not None:
+            command += [f"--journal={journal}"]
+        elif journal_off:
+            command += ["--no-journal"]
         command += ["--seed", str(seed), *mode_arguments(mode, auto_base), *extra]
         env = {**os.environ, **THREAD_ENV, "BENCH_RESULTS": str(results)}
         started = time.perf_counter()
@@ -714,7 +727,7 @@ def goal_lines(bench: Benchmark) -> list[str]:
                 f"{f.null_verdicts}, 95 % CI {low:.1%}-{high:.1%}) <= {ALPHA:.0%}, upper end "
                 f"<= {FALSE_ALARM_UPPER_GOAL:.0%}"
             )
-        if mode == "auto":
+        if mode in ("auto", "auto-new"):
             real = (
                 f.decisive_agreements_real / f.decisive_reference_real
                 if f.decisive_reference_real
@@ -730,7 +743,7 @@ def goal_lines(bench: Benchmark) -> list[str]:
                 f"       ... {agreement:.1%} of all {f.decisive_reference} decisive full-data "
                 "verdicts (the null experiments' are chance events)"
             )
-            lines.extend(cost_goal_lines(bench, verdict))
+            lines.extend(cost_goal_lines(bench, verdict, mode))
     if any(r.error_expected for r in bench.records):
         raised = sum(r.error_expected and r.status not in VERDICTS for r in bench.records)
         total = sum(r.error_expected for r in bench.records)
@@ -741,15 +754,17 @@ def goal_lines(bench: Benchmark) -> list[str]:
     return lines
 
 
-def cost_goal_lines(bench: Benchmark, verdict: Callable[[bool], str]) -> list[str]:
+def cost_goal_lines(
+    bench: Benchmark, verdict: Callable[[bool], str], mode: str = "auto"
+) -> list[str]:
     """The two cost goals of --sample auto: never more than --full + 10 % on any experiment,
     and within 1.5x of the oracle on the experiments taking >= 1 s."""
     lines = []
-    ratios = cost_over_full(bench, "auto")
+    ratios = cost_over_full(bench, mode)
     if ratios:
         over = [row for row in ratios if row.ratio > AUTO_OVER_FULL_GOAL]
         lines.append(
-            f"{verdict(not over)} auto CPU time <= {AUTO_OVER_FULL_GOAL:.2f}x --full's on every "
+            f"{verdict(not over)} {mode} CPU time <= {AUTO_OVER_FULL_GOAL:.2f}x --full's on every "
             f"experiment (median over seeds): worst {ratios[0].ratio:.2f}x "
             f"({short(ratios[0].nodeid)}); {len(over)} of {len(ratios)} above"
         )
@@ -758,16 +773,16 @@ def cost_goal_lines(bench: Benchmark, verdict: Callable[[bool], str]) -> list[st
             f"       ... of those above, {len(slow_over)} take >= {SLOW_SECONDS:.0f} s on all the "
             f"data; {sum(row.full_cpu < 0.1 for row in over)} take < 0.1 s"
         )
-    rows = oracle_costs(bench, "auto")
+    rows = oracle_costs(bench, mode)
     if rows:
         aggregate = oracle_aggregate(rows)
         lines.append(
-            f"{verdict(aggregate <= AUTO_OVER_ORACLE_GOAL)} auto CPU time within "
+            f"{verdict(aggregate <= AUTO_OVER_ORACLE_GOAL)} {mode} CPU time within "
             f"{AUTO_OVER_ORACLE_GOAL:.1f}x of the oracle on the {len(rows)} experiments taking "
             f">= {SLOW_SECONDS:.0f} s: {aggregate:.2f}x (sum auto / sum oracle); worst "
             f"{rows[0].ratio:.2f}x ({short(rows[0].nodeid)})"
         )
-        decisive = oracle_costs(bench, "auto", decisive_only=True)
+        decisive = oracle_costs(bench, mode, decisive_only=True)
         if decisive:
             lines.append(
                 f"       ... only where --full is decisive (an inconclusive full-data verdict lets "
@@ -972,7 +987,7 @@ def save(bench: Benchmark, path: Path) -> None:
 
 
 def mode_name(text: str) -> str:
-    if text in ("auto", "full"):
+    if text in ("auto", "auto-new", "full"):
         return text
     try:
         fraction = float(text)
@@ -1009,10 +1024,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench.machine["note"] = args.note
     out = args.out or Path(f"/tmp/verdict-benchmark-{time.strftime('%Y%m%d-%H%M%S')}.json")
     journal_off = has_option("--no-journal")
+    journals = Path(tempfile.mkdtemp(prefix="verdict-bench-journals-"))
     for seed in args.seeds:
         for mode in modes:
+            journal = journals / f"seed-{seed}.sqlite" if mode in JOURNALED_MODES else None
             info, records = run_once(
-                mode, seed, args.workers, args.auto_base, args.pytest_args, journal_off
+                mode, seed, args.workers, args.auto_base, args.pytest_args, journal_off, journal
             )
             bench.runs.append(info)
             bench.records.extend(records)

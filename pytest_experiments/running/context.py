@@ -14,6 +14,12 @@ if TYPE_CHECKING:
     from pytest_experiments.stats.estimates import Estimate, Trend
 
 
+#: The smaller look that checks a subsample verdict (``floor=False``) cross-validates with at
+#: most this many repeats: its estimates are only held against the look's, and their wider
+#: intervals only make the check fire less.
+PILOT_REPEATS = 2
+
+
 class Experiment:
     """Handed to an experiment as its ``exp`` argument.
 
@@ -213,7 +219,7 @@ class Experiment:
             y,
             scoring=scoring,
             cv=cv,
-            repeats=repeats,
+            repeats=repeats if self._floor else min(repeats, PILOT_REPEATS),
             seed=self.data_seed,
             level=self.confidence,
             groups=groups,
@@ -246,7 +252,7 @@ class Experiment:
             y,
             scoring=scoring,
             cv=cv,
-            repeats=repeats,
+            repeats=repeats if self._floor else min(repeats, PILOT_REPEATS),
             seed=self.data_seed,
             level=self.confidence,
             groups=groups,
