@@ -7,6 +7,8 @@ file, which wins over the default. Each value is checked by the parser of
 
 from __future__ import annotations
 
+import argparse
+from collections.abc import Callable, Generator
 from typing import Any
 
 import pytest
@@ -24,13 +26,67 @@ from pytest_experiments.settings import (
     seed_option,
 )
 from pytest_experiments.spec.names import EXPERIMENT_FILES
+from pytest_experiments.state import settings_key, taken_names_key
 
 
-def addoption(parser: pytest.Parser) -> None:
-    """The core options and ini settings, in the plugin's ``experiments`` group."""
-    group = parser.getgroup("experiments", "experiments (pytest-experiments)")
-    group.addoption(
+class ShortNames:
+    """Every option under its ``--exp-`` name, and under the short name users know
+    (``--seed``, ``--journal``) unless a conftest or another plugin already owns it.
+
+    The ``--exp-`` names are added with the plugin's options; the short ones once the initial
+    conftests have added theirs (a wrapper of ``pytest_load_initial_conftests``), so a
+    conftest with its own ``--seed`` keeps it, and the header says to write ``--exp-seed``
+    (:func:`header_lines`). Registered as a plugin for that hook.
+    """
+
+    def __init__(self, parser: pytest.Parser) -> None:
+        self.group = parser.getgroup("experiments", "experiments (pytest-experiments)")
+        self.pending: list[tuple[str, dict[str, Any], Any]] = []
+        self.taken: list[str] = []
+
+    def add(self, short: str | None, prefixed: str, **attrs: Any) -> None:
+        """Add an option as ``prefixed`` now, and as ``short`` too if nobody owns it."""
+        self.group.addoption(prefixed, **attrs)
+        if short is not None:
+            self.pending.append((short, attrs, self.group.options[-1]))
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_load_initial_conftests(
+        self, early_config: pytest.Config, parser: pytest.Parser
+    ) -> Generator[None, None, None]:
+        yield
+        owned = {
+            name
+            for group in [parser._anonymous, *parser._groups]
+            for option in group.options
+            for name in option.names()
+        }
+        for short, attrs, argument in self.pending:
+            if short in owned:
+                self.taken.append(short)
+                continue
+            self.group.addoption(short, **{**attrs, "help": argparse.SUPPRESS})
+            argument.attrs()["help"] = f"(or {short}) {attrs.get('help', '')}"
+        early_config.stash[taken_names_key] = list(self.taken)
+
+
+def header_lines(config: pytest.Config) -> list[str]:
+    """The header: the mode in force, and the short option names another plugin owns."""
+    lines = [f"experiments: {config.stash[settings_key].describe()}"]
+    for short in config.stash.get(taken_names_key, []):
+        lines.append(
+            f"experiments: {short} belongs to a conftest or another plugin here; write "
+            f"--exp-{short.removeprefix('--')}"
+        )
+    return lines
+
+
+def addoption(parser: pytest.Parser, add: Callable[..., None]) -> None:
+    """The core options and ini settings, in the plugin's ``experiments`` group; ``add`` is
+    :meth:`ShortNames.add`."""
+    add(
         "--sample",
+        "--exp-sample",
         dest="experiment_sample",
         type=sample_option,
         metavar="F",
@@ -38,28 +94,32 @@ def addoption(parser: pytest.Parser) -> None:
         "to grow the sample until the verdict is decisive; overrides @pytest.mark.sample and the "
         "ini setting experiment_sample",
     )
-    group.addoption(
+    add(
         "--full",
+        "--exp-full",
         dest="experiment_full",
         action="store_true",
         default=False,
         help="run every experiment on all the data (overrides --sample and markers)",
     )
-    group.addoption(
+    add(
         "--seed",
+        "--exp-seed",
         dest="experiment_seed",
         type=seed_option,
         metavar="N",
         help="base seed for subsamples and exp.rng (default 0; ini experiment_seed)",
     )
-    group.addoption(
+    add(
         "--confidence",
+        "--exp-confidence",
         dest="experiment_confidence",
         type=confidence_option,
         metavar="C",
         help="confidence level of intervals and verdicts (default 0.95; ini experiment_confidence)",
     )
-    group.addoption(
+    add(
+        None,
         "--exp-correction",
         dest="experiment_correction",
         type=correction_option,
@@ -67,14 +127,16 @@ def addoption(parser: pytest.Parser) -> None:
         help="control the error rate across all verdicts of the run: none (default), holm "
         "(family-wise) or bh (false discovery rate); ini experiment_correction",
     )
-    group.addoption(
+    add(
+        None,
         "--exp-fail-inconclusive",
         dest="experiment_fail_inconclusive",
         action="store_true",
         default=False,
         help="count inconclusive experiments as failures (ini experiment_fail_inconclusive)",
     )
-    group.addoption(
+    add(
+        None,
         "--exp-report-only",
         dest="experiment_report_only",
         action="store_true",

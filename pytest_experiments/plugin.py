@@ -39,10 +39,12 @@ from pytest_experiments.state import (
 # -- options ---------------------------------------------------------------------------------
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    options.addoption(parser)
-    journal_options.addoption(parser)
-    downtime.addoption(parser)
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
+    names = options.ShortNames(parser)
+    options.addoption(parser, names.add)
+    journal_options.addoption(parser, names.add)
+    downtime.addoption(parser, names.add)
+    pluginmanager.register(names, "experiments-short-names")
 
 
 # -- configuration ---------------------------------------------------------------------------
@@ -87,8 +89,8 @@ def pytest_configure(config: pytest.Config) -> None:
         recording.register(config)
 
 
-def pytest_report_header(config: pytest.Config) -> str:
-    return f"experiments: {config.stash[settings_key].describe()}"
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return options.header_lines(config)
 
 
 # -- collection ------------------------------------------------------------------------------

@@ -28,3 +28,7 @@ state_key = pytest.StashKey[ExperimentState]()
 
 #: The definition error of a plain test that carries an experiment marker, on its item.
 stray_key = pytest.StashKey[str]()
+
+#: Short option names (``--seed``) that a conftest or another plugin owned, so the plugin's
+#: options go by their ``--exp-`` names only, on the config.
+taken_names_key = pytest.StashKey[list[str]]()

@@ -46,10 +46,11 @@ WORKER_INPUT = "experiments_batch"
 ORDERS = ("longest", "collection")
 
 
-def addoption(parser: pytest.Parser) -> None:
-    """The downtime options, in the plugin's ``experiments`` group."""
-    group = parser.getgroup("experiments")
-    group.addoption(
+def addoption(parser: pytest.Parser, add: Callable[..., None]) -> None:
+    """The downtime options, in the plugin's ``experiments`` group (``add`` gives each its
+    ``--exp-`` name and its short one)."""
+    add(
+        None,
         "--exp-plan",
         dest="experiment_plan",
         action="store_true",
@@ -57,8 +58,9 @@ def addoption(parser: pytest.Parser) -> None:
         help="list every selected experiment with its question, expectation, last answer and "
         "estimated time at this run's sample, without running anything",
     )
-    group.addoption(
+    add(
         "--budget",
+        "--exp-budget",
         dest="experiment_budget",
         type=budget_option,
         metavar="DURATION",
@@ -66,15 +68,17 @@ def addoption(parser: pytest.Parser) -> None:
         "the run's workers, most important first (@pytest.mark.priority, then never or "
         "longest ago answered); the rest are deselected and listed",
     )
-    group.addoption(
+    add(
         "--reuse",
+        "--exp-reuse",
         dest="experiment_reuse",
         action="store_true",
         default=False,
         help="do not run an experiment whose inputs (code, markers, sample, seed, package "
         "versions, data files) are unchanged since a journaled answer; report that answer",
     )
-    group.addoption(
+    add(
+        None,
         "--exp-order",
         dest="experiment_order",
         choices=ORDERS,

@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from pytest_experiments.notebook.journal import DEFAULT_JOURNAL
+from pytest_experiments.state import taken_names_key
 
 
-def addoption(parser: pytest.Parser) -> None:
-    """The journal's options, in the plugin's ``experiments`` group."""
-    group = parser.getgroup("experiments")
-    group.addoption(
+def addoption(parser: pytest.Parser, add: Callable[..., None]) -> None:
+    """The journal's options, in the plugin's ``experiments`` group (``add`` gives each its
+    ``--exp-`` name and its short one)."""
+    add(
         "--journal",
+        "--exp-journal",
         dest="experiment_journal",
         metavar="PATH",
         help="keep the experiments' results in this journal (default "
         f"{DEFAULT_JOURNAL} under the rootdir; ini experiment_journal)",
     )
-    group.addoption(
+    add(
         "--no-journal",
+        "--exp-no-journal",
         dest="experiment_no_journal",
         action="store_true",
         default=False,
@@ -53,10 +57,14 @@ def journal_path(config: pytest.Config) -> Path | None:
 def check_journal_option(config: pytest.Config) -> None:
     """``--journal PATH`` (without ``=``) is an error that says to write ``--journal=PATH``."""
     arguments = [str(argument) for argument in config.invocation_params.args]
-    if "--journal" in arguments and not hasattr(config, "workerinput"):
-        following = arguments[arguments.index("--journal") + 1 :][:1]
-        raise pytest.UsageError(
-            f"write --journal={following[0] if following else 'PATH'} (with '='): pytest picks "
-            "the rootdir before it knows that --journal takes a value, and would take the path "
-            "for a test path"
-        )
+    names = ["--exp-journal"]
+    if "--journal" not in config.stash.get(taken_names_key, []):
+        names.append("--journal")
+    for name in names:
+        if name in arguments and not hasattr(config, "workerinput"):
+            following = arguments[arguments.index(name) + 1 :][:1]
+            raise pytest.UsageError(
+                f"write {name}={following[0] if following else 'PATH'} (with '='): pytest "
+                f"picks the rootdir before it knows that {name} takes a value, and would take "
+                "the path for a test path"
+            )

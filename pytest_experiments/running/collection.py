@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import inspect
+from pathlib import Path
 
 import pytest
 
@@ -31,7 +32,7 @@ def experiment_state(item: pytest.Item, settings: RunSettings, index: int) -> Ex
     except DefinitionError as error:
         problem = str(error)
     if problem is None:
-        problem = _async_problem(item)
+        problem = _async_problem(item) or _shadowed_exp(item)
     question_marker = item.get_closest_marker("question")
     plan = settings.plan_for(spec.fraction if spec else None)
     return ExperimentState(
@@ -99,6 +100,32 @@ def _async_problem(item: pytest.Item) -> str | None:
             "(run an event loop inside if needed)"
         )
     return None
+
+
+def _shadowed_exp(item: pytest.Item) -> str | None:
+    """A fixture named ``exp`` of the user's that hides the plugin's, where the experiment
+    would get it: one line naming where it is, instead of ``'str' object has no attribute
+    'sample'`` from inside the experiment."""
+    info = getattr(item, "_fixtureinfo", None)
+    definitions = info.name2fixturedefs.get("exp", ()) if info is not None else ()
+    if not definitions:
+        return None
+    nearest = definitions[-1]
+    function = getattr(nearest, "func", None)
+    module = getattr(function, "__module__", "") or ""
+    if module.startswith("pytest_experiments."):
+        return None
+    where = inspect.getsourcefile(function) if function is not None else None
+    place = module or "a plugin"
+    if where is not None:
+        try:
+            place = str(Path(where).relative_to(item.config.rootpath))
+        except ValueError:
+            place = where
+    return (
+        f"the fixture 'exp' in {place} hides pytest-experiments' exp fixture, which "
+        f"{item.name} needs; rename that fixture (or use it under another name)"
+    )
 
 
 def _text_or_none(value: object) -> str | None:

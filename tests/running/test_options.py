@@ -128,3 +128,112 @@ def test_subsample_is_the_same_with_and_without_xdist(pytester: pytest.Pytester)
     parallel = sorted((pytester.path / "answers.jsonl").read_text().splitlines())
     assert serial == parallel
     assert len(serial) == 4
+
+
+OWN_OPTIONS = """
+import pytest
+
+def pytest_addoption(parser):
+    parser.addoption("--seed", type=int, default=7, help="the project's own seed")
+    parser.addoption("--journal", default="lab-notes.txt")
+    parser.addoption("--sample", default="none")
+
+@pytest.fixture
+def project_seed(request):
+    return request.config.getoption("seed")
+"""
+
+
+@pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_a_conftest_that_owns_a_short_name_keeps_it(
+    pytester: pytest.Pytester, xdist: list[str]
+) -> None:
+    pytester.makeconftest(OWN_OPTIONS)
+    pytester.makepyfile(
+        test_study="""
+        import pytest
+
+        def test_own(project_seed):
+            assert project_seed == 5
+
+        @pytest.mark.question("Which seed?")
+        def exp_seed(exp):
+            return exp.fraction
+        """
+    )
+    result = pytester.runpytest(
+        "--seed",
+        "5",
+        "--exp-seed",
+        "2",
+        "--exp-sample",
+        "0.5",
+        "--journal",
+        "x",
+        "--exp-no-journal",
+        "-p",
+        "no:cacheprovider",
+        *xdist,
+    )
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "experiments: sample 50%, seed 2",
+            "experiments: --sample belongs to a conftest or another plugin here; write "
+            "--exp-sample",
+            "experiments: --seed belongs to a conftest or another plugin here; write --exp-seed",
+            "experiments: --journal belongs to a conftest or another plugin here; write "
+            "--exp-journal",
+        ]
+    )
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+
+
+def test_every_option_has_an_exp_name(pytester: pytest.Pytester) -> None:
+    help_text = pytester.runpytest("--help").stdout.str()
+    for name in (
+        "--exp-sample",
+        "--exp-full",
+        "--exp-seed",
+        "--exp-confidence",
+        "--exp-journal",
+        "--exp-no-journal",
+        "--exp-budget",
+        "--exp-reuse",
+        "--exp-plan",
+        "--exp-order",
+        "--exp-correction",
+        "--exp-fail-inconclusive",
+        "--exp-report-only",
+    ):
+        assert name in help_text, name
+    assert "(or --seed)" in help_text and "(or --sample)" in help_text
+
+
+def test_a_fixture_named_exp_that_hides_the_plugins_is_one_line(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        import pytest
+
+        @pytest.fixture
+        def exp():
+            return "the lab's experiment name"
+        """
+    )
+    pytester.makepyfile(
+        test_study="""
+        import pytest
+
+        @pytest.mark.question("Q?")
+        def exp_a(exp):
+            return exp.sample([1, 2, 3])
+        """
+    )
+    result = pytester.runpytest("--no-journal", "-p", "no:cacheprovider")
+    result.stdout.fnmatch_lines(
+        [
+            "ERROR        test_study.py::exp_a *the fixture 'exp' in conftest.py hides "
+            "pytest-experiments' exp fixture, which exp_a needs; rename that fixture*"
+        ]
+    )
+    assert "has no attribute 'sample'" not in result.stdout.str()
