@@ -24,7 +24,7 @@ from pytest_experiments.running import collection, execution, outcome
 from pytest_experiments.running.context import Experiment
 from pytest_experiments.running.item import ExperimentState
 from pytest_experiments.running.junit import JUnitFailureType
-from pytest_experiments.running.reporter import ResultsReporter
+from pytest_experiments.running.reporter import ResultsReporter, ShortSummary
 from pytest_experiments.settings import SettingError
 from pytest_experiments.spec.markers import EXPERIMENT_MARKER, MARKER_HELP
 from pytest_experiments.spec.names import EXPERIMENT_PREFIX, is_experiment
@@ -80,6 +80,7 @@ def pytest_configure(config: pytest.Config) -> None:
         corrected = config.stash[corrected_key] = []
         reporter = ResultsReporter(config, settings, corrected)
         config.pluginmanager.register(reporter, "experiments-reporter")
+        config.pluginmanager.register(ShortSummary(reporter), "experiments-short-summary")
         if config.option.xmlpath:
             config.pluginmanager.register(JUnitFailureType(config), "experiments-junitxml")
     downtime.register(config)

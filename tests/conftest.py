@@ -22,4 +22,7 @@ def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pyte
     artefact of testing a plugin in-process, not something a user sees.
     """
     monkeypatch.setenv("PYTEST_ADDOPTS", "-W ignore::pytest.PytestAssertRewriteWarning")
+    # Experiment lines wrap at the terminal's width; most tests match whole lines, so give
+    # them a wide terminal (tests of the wrapping set their own).
+    monkeypatch.setenv("COLUMNS", "1000")
     return pytester

@@ -128,8 +128,8 @@ def _judge(
             report.longrepr = (
                 path,
                 (lineno or 0) + 1,
-                f"inconclusive: expected {result.expectation}, answer {result.answer_text}"
-                + (f" ({result.note})" if result.note else ""),
+                # the reasons are in the "why inconclusive" section; -v shows this line
+                f"inconclusive: expected {result.expectation}, answer {result.answer_text}",
             )
 
 

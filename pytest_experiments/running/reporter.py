@@ -7,6 +7,8 @@ experiment sections.
 
 from __future__ import annotations
 
+from collections.abc import Generator
+
 import pytest
 
 from pytest_experiments.running.outcome import VERDICT_CATEGORIES
@@ -15,7 +17,12 @@ from pytest_experiments.running.results import (
     STARTED_ATTRIBUTE,
     ExperimentResult,
 )
-from pytest_experiments.running.summary import write_experiments, write_refuted
+from pytest_experiments.running.summary import (
+    short_summary_lines,
+    terminal_width,
+    write_experiments,
+    write_refuted,
+)
 from pytest_experiments.settings import RunSettings
 
 
@@ -108,6 +115,39 @@ class ResultsReporter:
         results = sorted(self.results.values(), key=lambda result: result.index)
         write_refuted(terminalreporter, results)
         write_experiments(terminalreporter, results)
+
+
+class ShortSummary:
+    """The experiments' lines of pytest's short test summary (``-r``), printed right after
+    pytest's own: a wrapper around pytest's terminal summary, whose short summary comes last."""
+
+    def __init__(self, reporter: ResultsReporter) -> None:
+        self.reporter = reporter
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_terminal_summary(
+        self, terminalreporter: pytest.TerminalReporter
+    ) -> Generator[None, None, None]:
+        yield
+        reportchars = str(getattr(terminalreporter, "reportchars", "") or "")
+        if getattr(terminalreporter, "no_summary", False) or not reportchars:
+            return
+        results = sorted(self.reporter.results.values(), key=lambda result: result.index)
+        lines = short_summary_lines(results, reportchars, terminal_width(terminalreporter))
+        if not lines:
+            return
+        if not _pytest_printed_short_summary(terminalreporter, reportchars):
+            terminalreporter.write_sep("=", "short test summary info", cyan=True, bold=True)
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
+def _pytest_printed_short_summary(terminalreporter: pytest.TerminalReporter, chars: str) -> bool:
+    """Whether pytest's own short summary had lines (then its header is already there)."""
+    stats = terminalreporter.stats
+    kinds = {"f": "failed", "E": "error", "s": "skipped", "x": "xfailed", "X": "xpassed"}
+    kinds["p"] = "passed"
+    return any(stats.get(kinds[char]) for char in chars if char in kinds)
 
 
 def correct(

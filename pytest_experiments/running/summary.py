@@ -1,7 +1,13 @@
-"""The terminal's experiment sections: refuted assumptions in full, then one line per experiment."""
+"""The terminal's experiment sections: refuted assumptions in full, then one line per
+experiment, and the experiments' lines of pytest's short test summary.
+
+Lines fit the terminal (pytest's terminal writer knows its width): one line per experiment when
+it fits, otherwise wrapped at word boundaries under an indent, never mid-word.
+"""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import pytest
@@ -26,9 +32,12 @@ def write_refuted(reporter: pytest.TerminalReporter, results: Sequence[Experimen
     if not refuted:
         return
     reporter.write_sep("=", "assumptions refuted", red=True, bold=True)
+    width = terminal_width(reporter)
     for result in refuted:
         reporter.write_sep("_", result.nodeid, red=True)
-        reporter.write_line(result.details())
+        for line in result.details().splitlines():
+            for piece in wrap(line, width, DETAIL_INDENT):
+                reporter.write_line(piece)
 
 
 def write_inconclusive_reasons(
@@ -39,8 +48,10 @@ def write_inconclusive_reasons(
     if not explained:
         return
     reporter.write_sep("-", "why inconclusive", yellow=True)
+    width = terminal_width(reporter)
     for result in explained:
-        reporter.write_line(f"{result.nodeid}: {result.note}")
+        for piece in wrap(f"{result.nodeid}: {result.note}", width, "    "):
+            reporter.write_line(piece)
 
 
 def write_experiments(
@@ -50,12 +61,70 @@ def write_experiments(
     if not results:
         return
     reporter.write_sep("=", "experiments")
-    width = max(len(result.nodeid) for result in results)
+    width = terminal_width(reporter)
+    column = max(len(result.nodeid) for result in results)
+    # Align the node ids only while the aligned lines still fit.
+    aligned = all(
+        len(WORD_INDENT) + len(summary_line(result, column)) <= width for result in results
+    )
     for result in results:
         word = result.status.upper()
+        text = summary_line(result, column if aligned else 0)
+        pieces = wrap(text, width - len(WORD_INDENT), "")
         reporter.write(f"{word:<13}", **_MARKUP.get(result.status, {}))
-        reporter.write_line(f"{summary_line(result, width)}")
+        reporter.write_line(pieces[0])
+        for piece in pieces[1:]:
+            reporter.write_line(WORD_INDENT + piece)
     write_inconclusive_reasons(reporter, results)
+
+
+#: The verdict word's column; continued lines start under the text after it.
+WORD_INDENT = " " * 13
+#: Continued lines of a refutation's details start under the value after its label.
+DETAIL_INDENT = " " * 13
+
+
+def terminal_width(reporter: pytest.TerminalReporter) -> int:
+    """The terminal's width as pytest's terminal writer sees it (80 when unknown)."""
+    writer = getattr(reporter, "_tw", None)
+    width = getattr(writer, "fullwidth", 80)
+    return width if isinstance(width, int) and width > 20 else 80
+
+
+def wrap(text: str, width: int, indent: str) -> list[str]:
+    """``text`` in lines of at most ``width``, broken between words (a word longer than a
+    line, a node id say, stands on its own line whole), continued lines after ``indent``."""
+    if len(text) <= width:
+        return [text]
+    return textwrap.wrap(
+        text,
+        width=width,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+        replace_whitespace=False,
+    ) or [text]
+
+
+def short_summary_lines(
+    results: Sequence[ExperimentResult], reportchars: str, width: int
+) -> list[str]:
+    """The experiments' lines of pytest's short test summary: refutations with ``-rf`` (the
+    default, and ``-ra``/``-rA``), inconclusive verdicts with ``-rs``, one line each, cut to
+    the terminal as pytest cuts its own."""
+    lines = []
+    for status, char in (("refuted", "f"), ("inconclusive", "s")):
+        if char not in reportchars:
+            continue
+        for result in results:
+            if result.status != status or result.expected_to_fail:
+                continue
+            line = f"{status.upper()} {result.nodeid}"
+            about = [repr(result.question)] if result.question else []
+            about += [f"expected {result.expectation}", f"answer {result.answer_text}"]
+            line += " - " + ", ".join(about)
+            lines.append(line if len(line) <= width else line[: width - 3] + "...")
+    return lines
 
 
 def summary_line(result: ExperimentResult, width: int = 0) -> str:

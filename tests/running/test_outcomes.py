@@ -397,3 +397,53 @@ def test_a_float_that_misses_only_by_rounding_says_so(
     result.stdout.fnmatch_lines(
         ["why: *0.30000000000000004 is not exactly 0.3; compare floats with pytest.approx(0.3)"]
     )
+
+
+LONG = """
+import pytest
+
+@pytest.mark.question("Which k is best for k-nearest neighbours on the wine data when the features are not scaled?")
+@pytest.mark.expect(">= 0.9")
+def exp_long_question(exp):
+    return 0.5
+
+@pytest.mark.question("Is it half?")
+@pytest.mark.expect(pytest.approx(0.5, abs=0.01))
+def exp_half(exp):
+    return exp.proportion(40, 100)
+"""
+
+
+@pytest.mark.parametrize("columns", [80, 200])
+def test_experiment_lines_fit_the_terminal_and_wrap_between_words(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, columns: int
+) -> None:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    pytester.makepyfile(test_study=LONG)
+    result = pytester.runpytest("--no-journal", "-p", "no:cacheprovider", "-ra")
+    lines = result.outlines
+    start = lines.index(next(line for line in lines if "= assumptions refuted =" in line))
+    assert max(len(line) for line in lines[start:]) <= columns  # pytest's header is its own
+    start = lines.index(next(line for line in lines if "= experiments =" in line))
+    section = lines[start + 1 :]
+    section = section[: next(i for i, line in enumerate(section) if line.startswith(("-", "=")))]
+    assert section[0].startswith("REFUTED      test_study.py::exp_long_question")
+    text = " ".join(line.strip() for line in section)
+    assert "'Which k is best for k-nearest neighbours on the wine data when the" in text
+    for line in section:
+        if not line.startswith(("INCONCLUSIVE", "REFUTED")):
+            assert line.startswith(" " * 13)  # continued under the text, not mid-word
+    result.stdout.fnmatch_lines(
+        [
+            "*short test summary info*",
+            "REFUTED test_study.py::exp_long_question - 'Which k is best*",
+            "INCONCLUSIVE test_study.py::exp_half - 'Is it half?', expected == 0.5*",
+        ]
+    )
+
+
+def test_verbose_lines_say_the_answer_once(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_study=LONG)
+    result = pytester.runpytest("--no-journal", "-p", "no:cacheprovider", "-v")
+    (line,) = [line for line in result.outlines if "exp_half INCONCLUSIVE" in line]
+    assert line.count("0.400") == 1, line
