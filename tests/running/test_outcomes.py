@@ -402,7 +402,12 @@ def test_a_float_that_misses_only_by_rounding_says_so(
 LONG = """
 import pytest
 
-@pytest.mark.question("Which k is best for k-nearest neighbours on the wine data when the features are not scaled?")
+QUESTION = (
+    "Which k is best for k-nearest neighbours on the wine data when the features are not "
+    "scaled?"
+)
+
+@pytest.mark.question(QUESTION)
 @pytest.mark.expect(">= 0.9")
 def exp_long_question(exp):
     return 0.5
