@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -290,8 +291,12 @@ class BatchTerminal:
             return
         batch = Batch.from_json(shipped)
         self.config.stash[batch_key] = batch
-        lines = budget_lines(batch)[:1]
         terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        if terminal is not None and self.config.pluginmanager.hasplugin("dsession"):
+            # The workers deselected them: the controller's last line counts them too.
+            dropped = [SimpleNamespace(nodeid=job.nodeid) for job in batch.dropped]
+            terminal.stats.setdefault("deselected", []).extend(dropped)
+        lines = budget_lines(batch)[:1]
         if lines and terminal is not None:
             terminal.ensure_newline()
             terminal.write_line(lines[0] + self._see_below(batch))

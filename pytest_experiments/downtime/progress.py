@@ -10,7 +10,12 @@ short runs stay as quiet as pytest is. The ini setting ``experiment_progress`` s
 The ETA schedules what is left longest first on the run's workers: the estimates of experiments
 not started, and what remains of those running. Estimates are scaled by how the finished
 experiments compared with theirs (actual / estimated, kept within 0.5-2), so a machine that is
-slower tonight moves the ETA instead of missing it.
+slower tonight moves the ETA instead of missing it; an experiment never timed counts as the
+mean of those finished so far.
+
+The lines never split pytest's own: with ``-v`` (a line per test) one follows the finished
+test's line; otherwise the newest waits until pytest ends a row of progress characters (or the
+last test finishes), and only it is printed.
 """
 
 from __future__ import annotations
@@ -52,13 +57,21 @@ def calibration(batch: Batch, finished: Mapping[str, float]) -> float:
 def remaining(
     batch: Batch, finished: Mapping[str, float], running: Mapping[str, float], now: float
 ) -> float:
-    """Seconds until the batch should end, from ``now``."""
+    """Seconds until the batch should end, from ``now``. An experiment never timed before
+    counts as the mean of those finished so far while no finished one had an estimate to
+    calibrate by (its guess before any finished)."""
     factor = calibration(batch, finished)
+    fitted = any(
+        job.nodeid in finished and job.guess is None and job.reused_from is None
+        for job in batch.jobs
+    )
+    typical = sum(finished.values()) / len(finished) if finished and not fitted else None
     costs = []
     for job in batch.jobs:
         if job.nodeid in finished:
             continue
-        cost = job.cost * factor
+        guessed = job.guess is not None and typical is not None
+        cost = typical if guessed and typical is not None else job.cost * factor
         if job.nodeid in running:
             cost = max(0.0, cost - (now - running[job.nodeid]))
         costs.append(cost)
@@ -77,6 +90,8 @@ class ProgressReporter:
         self.running: dict[str, float] = {}
         self.finished: dict[str, float] = {}
         self.loud = mode == "always"
+        #: The newest progress line, waiting for the end of pytest's current row.
+        self.pending: str | None = None
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         """Without xdist the batch was decided in this process."""
@@ -108,7 +123,16 @@ class ProgressReporter:
         if self.mode == "auto" and seconds >= LONG_EXPERIMENT:
             self.loud = True
         if self.loud and self.mode != "never":
-            self._write(self.line(report.nodeid, str(data.get("status", "")), seconds))
+            self.pending = self.line(report.nodeid, str(data.get("status", "")), seconds)
+        self._flush()
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_logfinish(self) -> None:
+        self._flush()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_terminal_summary(self) -> None:
+        self._flush(force=True)
 
     def line(self, nodeid: str, status: str, seconds: float, now: float | None = None) -> str:
         """``[3/12] t.py::exp_a CONFIRMED in 4m 05s (estimated 3m 50s); elapsed 12m 30s, ETA
@@ -128,13 +152,19 @@ class ProgressReporter:
             text += f", ETA {format_duration(left)} (about {end})"
         return text
 
-    def _write(self, text: str) -> None:
+    def _flush(self, force: bool = False) -> None:
+        if self.pending is None:
+            return
         terminal = self.config.pluginmanager.get_plugin("terminalreporter")
         if terminal is None:
             return
         # Under xdist the progress characters are written without the reporter's own notion
         # of an open line: ask the writer itself.
         writer: Any = getattr(terminal, "_tw", None)
-        if getattr(writer, "width_of_current_line", 0) > 0:
+        open_row = getattr(writer, "width_of_current_line", 0) > 0
+        if open_row and not force and self.config.get_verbosity() <= 0:
+            return  # a row of progress characters: wait for pytest to end it
+        if open_row:
             terminal.write("\n")
-        terminal.write_line(text, cyan=True)
+        terminal.write_line(self.pending, cyan=True)
+        self.pending = None

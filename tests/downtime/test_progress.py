@@ -131,18 +131,33 @@ LINES = [
 ]
 
 
-def test_a_long_batch_shows_each_finished_experiment(pytester: pytest.Pytester) -> None:
+def test_a_long_batch_shows_each_finished_experiment_with_v(pytester: pytest.Pytester) -> None:
     # 2 x 40 s in one process: a batch of more than a minute.
-    result = study(pytester, 40.0).runpytest()
+    result = study(pytester, 40.0).runpytest("-v")
     result.stdout.fnmatch_lines(LINES)
 
 
+def test_progress_never_splits_a_row_of_progress_characters(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    result = study(pytester, 40.0).runpytest()
+    result.stdout.fnmatch_lines(["test_study.py ... * [[]100%]", LINES[1]])
+    assert "[1/2]" not in result.stdout.str()  # only the newest waits for the row's end
+
+
+@pytest.mark.parametrize("verbose", [[], ["-v"]])
 def test_a_long_batch_under_xdist_shows_progress_on_the_controller(
-    pytester: pytest.Pytester,
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, verbose: list[str]
 ) -> None:
     # 2 x 70 s on two workers: a minute and ten seconds.
-    result = study(pytester, 70.0).runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
-    result.stdout.fnmatch_lines(LINES)
+    monkeypatch.setenv("COLUMNS", "80")
+    result = study(pytester, 70.0).runpytest_subprocess(
+        "-p", "no:cacheprovider", "-n", "2", *verbose
+    )
+    result.stdout.fnmatch_lines(LINES[1:])
+    if not verbose:
+        assert any(line.startswith("...") and line.endswith("[100%]") for line in result.outlines)
 
 
 def test_a_batch_under_a_minute_stays_quiet_under_xdist(pytester: pytest.Pytester) -> None:
@@ -155,7 +170,7 @@ def test_a_batch_under_a_minute_stays_quiet_under_xdist(pytester: pytest.Pyteste
 def test_a_short_batch_stays_quiet(pytester: pytest.Pytester) -> None:
     result = study(pytester, 0.5).runpytest()
     assert "[1/2]" not in result.stdout.str()
-    result = pytester.runpytest("-o", "experiment_progress=always")
+    result = pytester.runpytest("-o", "experiment_progress=always", "-v")
     result.stdout.fnmatch_lines(["[[]1/2] test_study.py::exp_a ANSWERED in *s (estimated *"])
 
 
