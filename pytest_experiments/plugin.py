@@ -83,6 +83,10 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(ShortSummary(reporter), "experiments-short-summary")
         if config.option.xmlpath:
             config.pluginmanager.register(JUnitFailureType(config), "experiments-junitxml")
+        if config.pluginmanager.hasplugin("html"):
+            from pytest_experiments.running.html import HtmlReport
+
+            config.pluginmanager.register(HtmlReport(), "experiments-html")
     downtime.register(config)
     if config.getoption("experiment_plan"):
         downtime.register_plan(config)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 
 REFUTED_AND_FAILING = """
@@ -38,3 +40,34 @@ def test_a_refutation_has_its_own_progress_letter(pytester: pytest.Pytester) -> 
         "--reruns", "1", "--no-journal", "-p", "no:cacheprovider"
     )
     result.stdout.fnmatch_lines(["test_study.py ARF *"])
+
+
+@pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_pytest_html_shows_experiments_and_tells_refutations_apart(
+    pytester: pytest.Pytester, xdist: list[str]
+) -> None:
+    pytester.makepyfile(test_study=REFUTED_AND_FAILING)
+    report = pytester.path / "report.html"
+    pytester.runpytest_subprocess(
+        f"--html={report}",
+        "--self-contained-html",
+        "--no-journal",
+        "-p",
+        "no:cacheprovider",
+        *xdist,
+    )
+    page = html.unescape(html.unescape(report.read_text()))  # its rows are escaped JSON
+    for text in ("Question", "Expected", "Answer", "Verdict", "Is it high?", ">= 0.9"):
+        assert text in page, text
+    assert "Refuted" in page
+    assert "1 refuted are assumptions that failed (findings, not bugs)" in page
+    assert "question:    Is it high?" in page
+
+
+def test_without_pytest_html_nothing_of_it_is_registered(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_study=REFUTED_AND_FAILING)
+    result = pytester.runpytest_subprocess(
+        "-p", "no:html", "--no-journal", "-p", "no:cacheprovider"
+    )
+    assert result.ret == 1
+    assert "PluginValidationError" not in result.stdout.str() + result.stderr.str()
