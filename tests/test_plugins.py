@@ -71,3 +71,23 @@ def test_without_pytest_html_nothing_of_it_is_registered(pytester: pytest.Pytest
     )
     assert result.ret == 1
     assert "PluginValidationError" not in result.stdout.str() + result.stderr.str()
+
+
+def test_pytest_timeout_killing_an_experiment_leaves_its_row(pytester: pytest.Pytester) -> None:
+    import sqlite3
+
+    pytester.makepyfile(
+        test_study="""
+        import time
+        import pytest
+
+        @pytest.mark.question("Does it finish in time?")
+        def exp_slow(exp):
+            time.sleep(30)
+            return 1
+        """
+    )
+    pytester.runpytest_subprocess("--timeout", "1", "--timeout-method", "thread")
+    with sqlite3.connect(pytester.path / ".experiments" / "journal.sqlite") as connection:
+        ((status, error),) = connection.execute("SELECT status, error FROM results").fetchall()
+    assert status == "crashed" and "did not finish" in error
