@@ -7,16 +7,24 @@ building model pipelines by name. The experiments in ``tests/`` question what th
 from __future__ import annotations
 
 from .data import DATASETS, load_dataset
-from .features import correlated_features, drop_correlated, pool_images
+from .features import (
+    CorrelationFilter,
+    correlated_features,
+    drop_correlated,
+    image_pooling,
+    pool_images,
+)
 from .models import MODEL_NAMES, build_model, cv_score
 
 __all__ = [
     "DATASETS",
     "MODEL_NAMES",
+    "CorrelationFilter",
     "build_model",
     "correlated_features",
     "cv_score",
     "drop_correlated",
+    "image_pooling",
     "load_dataset",
     "pool_images",
 ]

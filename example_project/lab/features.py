@@ -1,8 +1,17 @@
-"""Feature engineering: a correlation filter for tabular data and pooling for small images."""
+"""Feature engineering: a correlation filter for tabular data and pooling for small images.
+
+Each comes as a plain function and as a scikit-learn transformer (:class:`CorrelationFilter`,
+:func:`image_pooling`), so that it can go first in a pipeline: cross-validation then refits the
+filter on each split's training rows, and comparing a model with and without it is paired.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.preprocessing import FunctionTransformer
 
 
 def correlated_features(X: np.ndarray, threshold: float = 0.95) -> list[tuple[int, int]]:
@@ -48,3 +57,24 @@ def pool_images(X: np.ndarray, side: int, block: int = 2) -> np.ndarray:
     images = X.reshape(len(X), cells, block, cells, block)
     pooled: np.ndarray = images.mean(axis=(2, 4)).reshape(len(X), cells * cells)
     return pooled
+
+
+class CorrelationFilter(TransformerMixin, BaseEstimator):
+    """Keep the columns :func:`drop_correlated` keeps on the rows it is fitted on."""
+
+    def __init__(self, threshold: float = 0.95) -> None:
+        self.threshold = threshold
+
+    def fit(self, X: np.ndarray, y: Any = None) -> CorrelationFilter:
+        self.kept_ = drop_correlated(X, self.threshold)
+        self.n_features_in_ = np.asarray(X).shape[1]
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        kept: np.ndarray = np.asarray(X, dtype=float)[:, self.kept_]
+        return kept
+
+
+def image_pooling(side: int, block: int = 2) -> FunctionTransformer:
+    """:func:`pool_images` as a pipeline step: ``make_pipeline(image_pooling(8), model)``."""
+    return FunctionTransformer(pool_images, kw_args={"side": side, "block": block})

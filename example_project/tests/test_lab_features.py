@@ -9,8 +9,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from pytest_experiments import Experiment
+from sklearn.pipeline import make_pipeline
 
-from lab import build_model, cv_score, drop_correlated, load_dataset, pool_images
+from lab import (
+    CorrelationFilter,
+    build_model,
+    drop_correlated,
+    image_pooling,
+    load_dataset,
+    pool_images,
+)
 from lab.features import correlated_features
 
 # -- unit tests ------------------------------------------------------------------------------
@@ -69,24 +77,44 @@ def test_pool_images_checks_the_image_size() -> None:
         pool_images(np.zeros((2, 64)), side=8, block=3)
 
 
+def test_correlation_filter_drops_columns_fitted_on_its_rows() -> None:
+    base = np.linspace(0.0, 1.0, 20)
+    noise = np.random.default_rng(1).normal(size=20)
+    X = np.column_stack([base, noise, -3 * base])
+    step = CorrelationFilter(threshold=0.99).fit(X)
+    assert step.kept_.tolist() == [0, 1]
+    assert step.transform(X).shape == (20, 2)
+
+
+def test_image_pooling_is_a_pipeline_step() -> None:
+    images = np.arange(32.0).reshape(2, 16)
+    np.testing.assert_array_equal(
+        image_pooling(side=4).fit_transform(images), pool_images(images, side=4)
+    )
+
+
 # -- experiments -----------------------------------------------------------------------------
 
 
 @pytest.mark.question(
     "Does dropping breast-cancer features correlated above 0.95 shed at least four of the 30 "
-    "features while costing logistic regression at most 4 points of accuracy?"
+    "features while costing logistic regression less than 4 points of accuracy?"
 )
-@pytest.mark.expect("n_features <= 26 and accuracy >= accuracy_all - 0.04")
-def exp_correlation_filter(exp: Experiment) -> dict[str, float]:
-    X, y = load_dataset("breast_cancer")
-    # Correlations estimated on 100 rows are noisy; 200 rows keep the filter's choice stable.
-    X, y = exp.sample(X, y, stratify=True, min_rows=200)
-    kept = drop_correlated(X, threshold=0.95)
+@pytest.mark.expect("n_features <= 26 and cost < 0.04")
+def exp_correlation_filter(exp: Experiment) -> dict[str, object]:
+    X_all, y_all = load_dataset("breast_cancer")
+    # How many features the filter keeps is a property of the data set: counted on all 569 rows
+    # (cheap, and no labels involved), so it is the same number, 24, whatever the sample.
+    # Counted on the sample it would move with it (22 to 25 on 100 rows, 24 or 25 on 400).
+    n_features = len(drop_correlated(X_all, threshold=0.95))
+    # What the filter costs is a score difference, estimated with the filter inside the
+    # pipeline, so each split refits it on its own training rows. Logistic regression has
+    # nearly levelled off on breast cancer, and a 4-point bound on what it may still gain
+    # takes a large share of the rows: keep 400.
+    X, y = exp.sample(X_all, y_all, stratify=True, min_rows=400)
     model = build_model("logreg")
-    accuracy = cv_score(model, X[:, kept], y, seed=exp.seed).mean()
-    accuracy_all = cv_score(model, X, y, seed=exp.seed).mean()
-    exp.record(kept=kept.tolist())
-    return {"n_features": len(kept), "accuracy": accuracy, "accuracy_all": accuracy_all}
+    filtered = make_pipeline(CorrelationFilter(threshold=0.95), build_model("logreg"))
+    return {"n_features": n_features, "cost": exp.compare(model, filtered, X, y)}
 
 
 @pytest.mark.question(
@@ -94,12 +122,14 @@ def exp_correlation_filter(exp: Experiment) -> dict[str, float]:
     "accuracy, losing less than 10 points?"
 )
 @pytest.mark.expect("pooled >= 0.85 and loss < 0.10")
-def exp_pooled_digits(exp: Experiment) -> dict[str, float]:
+def exp_pooled_digits(exp: Experiment) -> dict[str, object]:
     X, y = load_dataset("digits")
     # Ten classes: 100 rows leave ten images per digit, too few to tell a 5-point loss from
-    # noise, so keep at least 500 rows even under --sample 0.05.
+    # noise, so keep at least 500 rows even under --sample 0.05. Even so the loss stays
+    # inconclusive on the sample: the 8x8 SVC is still gaining at 400 training rows, and what
+    # it may gain on all the data could widen the loss past 10 points. All the data confirms
+    # it (a loss of about 3 points).
     X, y = exp.sample(X, y, stratify=True, min_rows=500)
     model = build_model("svc")
-    full = cv_score(model, X, y, seed=exp.seed).mean()
-    pooled = cv_score(model, pool_images(X, side=8), y, seed=exp.seed).mean()
-    return {"full": full, "pooled": pooled, "loss": full - pooled}
+    pooled = make_pipeline(image_pooling(side=8), build_model("svc"))
+    return {"pooled": exp.score(pooled, X, y), "loss": exp.compare(model, pooled, X, y)}

@@ -236,6 +236,7 @@ def compare(op: str, left: Any, right: Any, judging: Judging) -> Verdict | None:
     left_reach: tuple[float, float, float, float, Reach | None] | None
     right_reach: tuple[float, float, float, float, Reach | None] | None
     own_verdict = rule(own_a[0], own_a[1], own_b[0], own_b[1])
+    left_ends = right_ends = (True, True)
     if own_verdict is Verdict.INCONCLUSIVE:
         left_reach, right_reach = own_a, own_b  # wider bounds cannot decide it: no curve needed
     else:
@@ -253,8 +254,11 @@ def compare(op: str, left: Any, right: Any, judging: Judging) -> Verdict | None:
             f"interval; {_remedy(judging)}"
         )
     elif verdict is Verdict.INCONCLUSIVE and curves:
+        used = left_ends if left_reach is not None and left_reach[4] is not None else right_ends
         judging.notes.append(
-            _curve_note(f"{left} {op} {right}", unopened, curves[0], left_reach or right_reach)
+            _curve_note(
+                f"{left} {op} {right}", unopened, curves[0], left_reach or right_reach, used
+            )
         )
     elif verdict is Verdict.INCONCLUSIVE and _trend(left) and _trend(right):
         # Both may move with more data: only all the data orders them, and a paired
@@ -276,10 +280,22 @@ def compare(op: str, left: Any, right: Any, judging: Judging) -> Verdict | None:
     return verdict
 
 
-def _curve_note(claim: str, unopened: Verdict, found: Reach, bounds: tuple[Any, ...] | None) -> str:
-    """Why a claim that holds (or fails) on the sample is not taken as such about all the data."""
-    if found.problem is not None:
-        because = found.problem
+def _curve_note(
+    claim: str,
+    unopened: Verdict,
+    found: Reach,
+    bounds: tuple[Any, ...] | None,
+    ends: tuple[bool, bool] = (True, True),
+) -> str:
+    """Why a claim that holds (or fails) on the sample is not taken as such about all the data
+    (``ends``: the ends of the interval the claim rests on, whose problems are the reason)."""
+    problems = [
+        problem
+        for problem, used in zip((found.low_problem, found.high_problem), ends, strict=True)
+        if problem is not None and used
+    ]
+    if problems:
+        because = "; ".join(dict.fromkeys(problems))
         if found.description and not because.endswith(")"):
             because += f" ({found.description})"
         return (

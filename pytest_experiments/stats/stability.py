@@ -114,7 +114,7 @@ def _estimate_moved(answer: Estimate, pilot: Any, sizes: tuple[str, str]) -> str
     difference = bool(answer.curve and len(answer.curve.get("scores", ())) == 2)
     if difference or (answer.trend is None and "difference" in answer.label):
         toward_zero = -z if answer.value >= 0 else z
-        if toward_zero > bar or (answer.value * pilot.value < 0 and abs(z) > bar):
+        if toward_zero > bar:
             return f"narrows as the data grows ({moved}): it may close or reverse on all of it"
         return None
     if answer.trend == "rises" and z < -bar:
