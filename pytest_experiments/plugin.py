@@ -119,6 +119,12 @@ def pytest_itemcollected(item: pytest.Item) -> None:
     item.stash[state_key] = collection.experiment_state(item, settings, counter[0])
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # After -k, -m, the budget and longest-first: a tuning runs before the experiments it feeds.
+    collection.tuning_first(items)
+
+
 # -- running one experiment ------------------------------------------------------------------
 
 
@@ -151,6 +157,9 @@ class ExperimentHooks:
         if state.problem is not None:
             raise DefinitionError(state.problem)
         execution.start(item, state, item.config.stash[settings_key])
+        access = recording.tuning_access(item)
+        if access is not None and state.context is not None:
+            state.context.trial_cache, state.context.tunings = access
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> bool | None:

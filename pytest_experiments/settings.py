@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -254,3 +255,20 @@ def data_seed(base_seed: int, nodeid: str, name: str, originalname: str) -> int:
     if name != originalname and nodeid.endswith(name):
         nodeid = nodeid[: len(nodeid) - len(name)] + originalname
     return experiment_seed(base_seed, nodeid)
+
+
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
+
+
+def parse_duration(value: str, source: str = "") -> float:
+    """Seconds in ``90s``, ``45m``, ``8h``, ``1h30m``, ``2.5h`` or ``1d``."""
+    text = value.strip().lower().replace(" ", "")
+    parts = _DURATION.findall(text)
+    where = f"{source} got {value!r}" if source else f"got {value!r}"
+    if not text or "".join(number + unit for number, unit in parts) != text:
+        raise SettingError(f"{where}; write a duration with a unit, like 90s, 45m, 8h or 1h30m")
+    seconds = sum(float(number) * _UNITS[unit] for number, unit in parts)
+    if seconds <= 0:
+        raise SettingError(f"{where}; the budget must be longer than 0, like 45m or 8h")
+    return seconds

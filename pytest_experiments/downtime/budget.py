@@ -14,14 +14,15 @@ journal knows it. The ones left out are deselected, like ``-k`` deselects.
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pytest
 
 from pytest_experiments.errors import DefinitionError
-from pytest_experiments.settings import SettingError
+from pytest_experiments.settings import SettingError, parse_duration
+
+__all__ = ["parse_duration"]
 
 #: The batch is planned to end by this share of the budget: estimates are good to a few tens of
 #: percent, and a morning that finds the run still going has lost the point of the budget.
@@ -32,22 +33,6 @@ PRIORITY_HELP = (
     "priority(n): with --budget, experiments with a higher n run first (default 0; negative "
     "means only if time is left)."
 )
-
-_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
-
-
-def parse_duration(value: str, source: str = "") -> float:
-    """Seconds in ``90s``, ``45m``, ``8h``, ``1h30m``, ``2.5h`` or ``1d``."""
-    text = value.strip().lower().replace(" ", "")
-    parts = _DURATION.findall(text)
-    where = f"{source} got {value!r}" if source else f"got {value!r}"
-    if not text or "".join(number + unit for number, unit in parts) != text:
-        raise SettingError(f"{where}; write a duration with a unit, like 90s, 45m, 8h or 1h30m")
-    seconds = sum(float(number) * _UNITS[unit] for number, unit in parts)
-    if seconds <= 0:
-        raise SettingError(f"{where}; the budget must be longer than 0, like 45m or 8h")
-    return seconds
 
 
 def budget_option(text: str) -> float:

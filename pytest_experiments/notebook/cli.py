@@ -29,6 +29,7 @@ import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from pytest_experiments import __version__
 from pytest_experiments.notebook.changes import RunDiff, diff_runs
@@ -50,6 +51,7 @@ from pytest_experiments.notebook.history import (
     timestamp,
 )
 from pytest_experiments.notebook.journal import JournalError
+from pytest_experiments.tuning.results import is_tuning, trial_rows
 
 PROG = "pytest-experiments"
 
@@ -359,7 +361,30 @@ def cmd_show(args: argparse.Namespace, connection: sqlite3.Connection, path: Pat
         return EXIT_TROUBLE
     results = history(connection, matches[0].nodeid)
     print(render_history(results))
+    tuning = next((result for result in reversed(results) if is_tuning(result.answer)), None)
+    if tuning is not None:
+        print("\n" + render_trials(tuning))
     return EXIT_OK
+
+
+def render_trials(result: Result) -> str:
+    """A tuning result's trials, best first: a column per parameter, then score, rows, time."""
+    rows = trial_rows(result.answer)
+    names = sorted({name for row in rows for name in row} - {"score", "rows", "seconds"})
+    header = [*names, "score", "rows", "seconds"]
+    table = [
+        [_cell(row.get(name)) for name in names]
+        + [_cell(row.get("score")), _cell(row.get("rows")), _cell(row.get("seconds"))]
+        for row in rows
+    ]
+    title = f"trials ({len(rows)}, best first) of run {result.run_id}:"
+    return title + "\n" + format_table(header, table, right=list(range(len(names), len(header))))
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "-" if value is None else str(value)
 
 
 def render_history(results: list[Result]) -> str:

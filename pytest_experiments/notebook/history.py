@@ -460,7 +460,7 @@ def find_experiments(connection: sqlite3.Connection, query: str) -> list[Match]:
     """Experiments whose node id or question contains ``query`` (case-insensitive for ASCII).
 
     A node id equal to the query wins outright, so ``test_a.py::exp_x`` is not ambiguous with
-    ``test_a.py::exp_x2``.
+    ``test_a.py::exp_x2``; so does an experiment whose name is the query (``exp_x``).
     """
     rows = connection.execute(
         """
@@ -471,7 +471,8 @@ def find_experiments(connection: sqlite3.Connection, query: str) -> list[Match]:
         {"q": _like(query)},
     ).fetchall()
     exact = [row for row in rows if row[0] == query]
-    chosen = exact or rows
+    named = [row for row in rows if row[0].split("[", 1)[0].rsplit("::", 1)[-1] == query]
+    chosen = exact or named or rows
     matches = []
     for nodeid, count, last_run in chosen:
         question = connection.execute(

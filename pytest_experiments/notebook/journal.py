@@ -446,6 +446,25 @@ class Journal:
         )
         self.add_result(run_id, started, worker)
 
+    def keep_trials(self, run_id: int, nodeid: str, trials: dict[str, Any]) -> None:
+        """Keep an experiment's finished tuning trials in the row written when it started, so
+        that a run killed mid-search leaves them for the next (its result replaces the row)."""
+        with self._translated():
+            row = self._db.execute(
+                "SELECT data FROM results WHERE run_id = ? AND nodeid = ? AND status = 'crashed'"
+                " AND error LIKE ?",
+                (run_id, nodeid, UNFINISHED + "%"),
+            ).fetchone()
+            if row is None:
+                return
+            data = json.loads(row[0]) if row[0] else {}
+            data["trials_cache"] = trials
+            self._db.execute(
+                "UPDATE results SET data = ? WHERE run_id = ? AND nodeid = ? AND status = "
+                "'crashed' AND error LIKE ?",
+                (json.dumps(data), run_id, nodeid, UNFINISHED + "%"),
+            )
+
     def add_crash(
         self, run_id: int, known: dict[str, Any], error: str, worker: str, duration: float = 0.0
     ) -> bool:
@@ -475,6 +494,14 @@ class Journal:
         with self._translated():
             rows = self._db.execute("SELECT nodeid FROM results WHERE run_id = ?", (run_id,))
             return {row[0] for row in rows}
+
+    def nodeids_answering(self, fragment: str) -> list[str]:
+        """Node ids with a result whose answer's JSON text contains ``fragment``."""
+        with self._translated():
+            rows = self._db.execute(
+                "SELECT DISTINCT nodeid FROM results WHERE instr(answer, ?) > 0", (fragment,)
+            ).fetchall()
+        return [row[0] for row in rows]
 
     def history(self, nodeid: str, limit: int | None = None) -> list[ResultRow]:
         """Every result of one experiment, newest run first."""

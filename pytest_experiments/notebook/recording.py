@@ -19,6 +19,7 @@ from __future__ import annotations
 import shlex
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +34,7 @@ from pytest_experiments.notebook.journal import (
     open_journal,
 )
 from pytest_experiments.notebook.options import journal_path
+from pytest_experiments.notebook.trials import JournalTrials, tuning_lookup
 from pytest_experiments.running.results import REPORT_ATTRIBUTE, STARTED_ATTRIBUTE
 from pytest_experiments.spec.names import looks_like_experiment
 from pytest_experiments.state import corrected_key, settings_key, state_key
@@ -453,3 +455,20 @@ def _worker_of(report: pytest.TestReport) -> str:
     node = getattr(report, "node", None)
     gateway = getattr(node, "gateway", None)
     return str(getattr(gateway, "id", MAIN_WORKER))
+
+
+def tuning_access(
+    item: pytest.Item,
+) -> tuple[JournalTrials, Callable[[str], dict[str, Any]]] | None:
+    """For ``exp.tune`` and ``exp.tuned``: the journal's trial cache for ``item`` and the
+    lookup of tuning results; None without a journal."""
+    recorder = item.config.pluginmanager.get_plugin("experiments-journal")
+    writer = getattr(recorder, "writer", None)
+    if writer is None:
+        return None
+    errors: list[str] = getattr(recorder, "errors", [])
+    selected = getattr(recorder, "selected", None)
+    if selected is None:
+        selected = {other.nodeid for other in item.session.items}
+        recorder.selected = selected  # type: ignore[union-attr]
+    return JournalTrials(writer, item.nodeid, errors), tuning_lookup(writer, selected, errors)

@@ -47,9 +47,28 @@ def format_value(value: Any) -> str:
     if isinstance(value, str):
         return repr(value)
     if isinstance(value, Mapping):
+        search = value.get("search")
+        if isinstance(search, Mapping) and search.get("kind") == "tuning":
+            return _tuning_text(value)
         return ", ".join(f"{key}={format_value(item)}" for key, item in value.items())
     if isinstance(value, (list, tuple)):
         shown = [format_value(item) for item in value[:8]]
         more = ", ..." if len(value) > 8 else ""
         return "[" + ", ".join(shown) + more + "]"
     return str(value)
+
+
+def _tuning_text(value: Mapping[str, Any]) -> str:
+    """A tuning result in short: its estimates, the winner, and how many trials (all of them
+    are in the journal, ``pytest-experiments show`` lists them)."""
+    parts = [f"{key}={format_value(value[key])}" for key in ("best", "gain") if key in value]
+    params = value.get("params")
+    if isinstance(params, Mapping):
+        parts.append("params=(" + format_value(params) + ")")
+    search = value["search"]
+    trials = f"{search.get('candidates')} trials"
+    if search.get("cached"):
+        trials += f", {search['cached']} from the journal"
+    if search.get("stopped"):
+        trials += ", stopped by its budget"
+    return ", ".join(parts) + f" ({trials})"

@@ -130,3 +130,50 @@ def _shadowed_exp(item: pytest.Item) -> str | None:
 
 def _text_or_none(value: object) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
+
+
+def tuning_first(items: list[pytest.Item]) -> None:
+    """Order ``items`` so that a tuning experiment runs before those that read its result
+    (``exp.tuned("...")`` or ``exp.narrowed("...")`` in their code), keeping every other
+    order: under xdist, workers then start them first too, and ``exp.tuned`` waits for a
+    tuning still running on another worker."""
+    reads = {index: _tunings_read(item) for index, item in enumerate(items)}
+    if not any(reads.values()):
+        return
+    needed: set[int] = set()
+    for names in reads.values():
+        for name in names:
+            needed.update(
+                index
+                for index, item in enumerate(items)
+                if item.nodeid == name or item.nodeid.split("[", 1)[0].endswith("::" + name)
+            )
+    first = [items[index] for index in sorted(needed) if not reads[index]]
+    first += [items[index] for index in sorted(needed) if reads[index]]
+    items[:] = first + [item for index, item in enumerate(items) if index not in needed]
+
+
+def _tunings_read(item: pytest.Item) -> list[str]:
+    """The tuning experiments an experiment's code names in ``exp.tuned``/``exp.narrowed``."""
+    import ast
+    import textwrap
+
+    function = getattr(item, "obj", None)
+    if not callable(function) or not getattr(item, "originalname", "").startswith(
+        EXPERIMENT_PREFIX
+    ):
+        return []
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    except (OSError, TypeError, SyntaxError):
+        return []
+    return [
+        node.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("tuned", "narrowed")
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+    ]

@@ -9,9 +9,12 @@ from pytest_experiments.jsonsafe import NotJSONSafe, to_jsonable
 from pytest_experiments.settings import DEFAULT_MIN_ROWS
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import numpy as np
 
     from pytest_experiments.stats.estimates import Estimate, Trend
+    from pytest_experiments.tuning.search import TrialCache
 
 
 #: The smaller look that checks a subsample verdict (``floor=False``) cross-validates with at
@@ -59,6 +62,10 @@ class Experiment:
         self.recorded: dict[str, Any] = {}
         self._rng: np.random.Generator | None = None
         self._floor = True
+        #: Where ``exp.tune`` keeps finished trials (the journal's), or None.
+        self.trial_cache: TrialCache | None = None
+        #: Looks up a tuning experiment's newest result for ``exp.tuned``, or None.
+        self.tunings: Callable[[str], dict[str, Any]] | None = None
 
     def start_look(self, fraction: float, *, floor: bool = True) -> None:
         """Reset for a (new) run of the experiment at ``fraction`` (``--sample auto`` looks);
@@ -258,6 +265,101 @@ class Experiment:
             groups=groups,
             scale=self.scale(),
         )
+
+    # -- tuning ------------------------------------------------------------------------------
+
+    def tune(
+        self,
+        estimator: Any,
+        space: Any,
+        X: Any,
+        y: Any,
+        *,
+        n_iter: int | None = None,
+        method: str = "random",
+        baseline: Any = None,
+        scoring: Any = None,
+        cv: Any = None,
+        budget: str | float | None = None,
+    ) -> dict[str, Any]:
+        """Search ``space`` for ``estimator``'s best parameters on this sample, honestly.
+
+        ``space`` maps parameter names to lists or scipy.stats distributions; ``method`` is
+        ``"random"`` (``n_iter`` draws), ``"grid"``, ``"halving"`` (successive halving over
+        the rows) or ``"tpe"`` (Optuna, when installed); ``baseline`` the model to beat (the
+        untuned ``estimator`` by default); ``budget`` (``"10m"`` or seconds) stops the search
+        in time, keeping its trials. The answer has ``best`` and ``gain`` (the tuned model's
+        score and its paired gain over the baseline, both by nested cross-validation, so the
+        selection does not flatter them), ``params`` (the winner on the whole sample),
+        ``trials`` (best first) and ``search``. Trials are cached in the journal: a search
+        run again on the same data takes the finished ones from there.
+        """
+        from pytest_experiments.settings import parse_duration
+        from pytest_experiments.tuning.search import tune, with_curve_problem
+
+        seconds: float | None
+        if budget is None or (isinstance(budget, (int, float)) and not isinstance(budget, bool)):
+            seconds = None if budget is None else float(budget)
+        elif isinstance(budget, str):
+            try:
+                seconds = parse_duration(budget, "exp.tune(budget=...)")
+            except ValueError as error:
+                raise ExperimentError(str(error)) from None
+        else:
+            raise ExperimentError(
+                f"exp.tune got budget={budget!r}; write a duration like '10m' or seconds"
+            )
+        result = tune(
+            estimator,
+            space,
+            X,
+            y,
+            n_iter=n_iter,
+            method=method,
+            baseline=baseline,
+            scoring=scoring,
+            cv=cv,
+            budget=seconds,
+            seed=self.data_seed,
+            level=self.confidence,
+            cache=self.trial_cache,
+        )
+        scale = self.scale()
+        if scale is not None and scale > 1:
+            # Extrapolating a tuning gain would take a search at every anchor.
+            result["gain"] = with_curve_problem(
+                result["gain"],
+                "a tuning gain measured on a subsample is not extrapolated to all the data "
+                "(its learning curve would cost a search per anchor)",
+            )
+        return result
+
+    def tuned(self, query: str) -> dict[str, Any]:
+        """The winning parameters of the newest journaled run of the tuning experiment named
+        by ``query`` (its node id, or a unique part of it)."""
+        return dict(self._tuning(query)["params"])
+
+    def narrowed(self, query: str, top: int = 5) -> dict[str, Any]:
+        """The space of that tuning experiment narrowed around its ``top`` best trials: each
+        distribution cut to the range they span (log-scale where it was), lists to the values
+        they used."""
+        from pytest_experiments.tuning.space import narrow
+
+        answer = self._tuning(query)
+        return dict(narrow(answer["search"]["space"], answer["trials"], top))
+
+    def _tuning(self, query: str) -> dict[str, Any]:
+        if not isinstance(query, str) or not query.strip():
+            raise ExperimentError(
+                f"exp.tuned needs the name of a tuning experiment, got {query!r}; write "
+                "exp.tuned('exp_tune_svc')"
+            )
+        if self.tunings is None:
+            raise ExperimentError(
+                f"exp.tuned({query!r}) reads the journal, and this run has none (--no-journal); "
+                "run with the journal"
+            )
+        return self.tunings(query)
 
     def __repr__(self) -> str:
         return f"<Experiment {self.nodeid} fraction={self._fraction:g} seed={self.seed}>"

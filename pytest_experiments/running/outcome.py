@@ -50,6 +50,8 @@ def finish_report(
     if context is not None:
         result.rows, result.total_rows = context.rows, context.total_rows
         result.record = dict(context.recorded)
+        if context.trial_cache is not None and context.trial_cache.entries():
+            result.trials_cache = context.trial_cache.entries()
     if report.failed:
         result.status = "error" if report.when != "call" else "failed"
         result.error = _one_line(report.longrepr)

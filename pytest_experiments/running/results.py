@@ -66,6 +66,8 @@ class ExperimentResult:
     reused_from: int | None = None
     #: Marked ``xfail``: its refutation was expected (reported as pytest's XFAIL).
     expected_to_fail: bool = False
+    #: ``exp.tune``'s finished units of work (key -> scores), kept so a rerun resumes.
+    trials_cache: dict[str, Any] | None = None
     #: Whether the answer depended on the share of the data (the experiment sampled or read
     #: ``exp.fraction``); one that did not answered on all its data.
     uses_fraction: bool = True

@@ -1,0 +1,103 @@
+"""Tuning's winners are honest: on a search with no real effect, "the tuned model beats the
+baseline" is confirmed at most at the rate alpha, where the best of K scores is not."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pytest_experiments.spec.expectations import parse_expectation
+from pytest_experiments.stats.crossval import make_splits, split_scores
+from pytest_experiments.stats.estimates import mean
+from pytest_experiments.stats.evidence import Judging
+from pytest_experiments.stats.verdicts import Verdict
+from pytest_experiments.tuning.search import tune
+
+REPLICATES = 40
+
+
+def null_data(seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(160, 5))
+    y = (X[:, 0] + rng.normal(scale=1.5, size=160) > 0).astype(int)
+    return X, y
+
+
+def test_a_search_with_no_real_effect_confirms_a_gain_at_most_at_alpha() -> None:
+    from sklearn.tree import DecisionTreeClassifier
+
+    # Only the tree's random_state changes: no setting is better than another in truth.
+    space = {"random_state": list(range(1, 9))}
+    expectation = parse_expectation(("> 0",), {})
+    honest = naive = 0
+    for replicate in range(REPLICATES):
+        X, y = null_data(replicate)
+        learner = DecisionTreeClassifier(max_features=2, max_depth=3, random_state=0)
+        result = tune(
+            learner,
+            space,
+            X,
+            y,
+            n_iter=None,
+            method="grid",
+            baseline=None,
+            scoring=None,
+            cv=None,
+            budget=None,
+            seed=replicate,
+            level=0.95,
+            cache=None,
+        )
+        honest += expectation.evaluate(result["gain"], Judging()) is Verdict.CONFIRMED
+        # The naive claim, as searches report it: the best trial's fold scores against the
+        # baseline's on the same folds, a t interval over the folds.
+        splits = make_splits(y, X, 5, 1, replicate)
+        best = np.asarray(result["trials"][0]["scores"])
+        baseline = split_scores(learner, X, y, None, splits)
+        naive_gain = mean(best - baseline, 0.95)
+        naive += expectation.evaluate(naive_gain, Judging()) is Verdict.CONFIRMED
+    assert honest <= 5  # alpha 2.5 % one-sided: 1 expected in 40; 5 is beyond 99 % of chance
+    assert naive >= 3 * max(honest, 1)  # the best of 8 looks better than it is
+
+
+def test_trials_are_the_same_whatever_the_order_and_resume_from_the_cache() -> None:
+    from sklearn.tree import DecisionTreeClassifier
+
+    from pytest_experiments.tuning.search import MemoryCache
+
+    X, y = null_data(0)
+    space = {"max_depth": [1, 2, 3, 4], "min_samples_leaf": [1, 5]}
+    cache = MemoryCache()
+    first = tune(
+        DecisionTreeClassifier(random_state=0),
+        space,
+        X,
+        y,
+        n_iter=None,
+        method="grid",
+        baseline=None,
+        scoring=None,
+        cv=None,
+        budget=None,
+        seed=3,
+        level=0.95,
+        cache=cache,
+    )
+    again = tune(
+        DecisionTreeClassifier(random_state=0),
+        space,
+        X,
+        y,
+        n_iter=None,
+        method="grid",
+        baseline=None,
+        scoring=None,
+        cv=None,
+        budget=None,
+        seed=3,
+        level=0.95,
+        cache=cache,
+    )
+    # 8 candidates; 5 outer folds, each a search of 8 on its training rows
+    assert first["search"]["computed"] == 8 + 5 * 8 + 5 and first["search"]["cached"] == 0
+    assert again["search"]["computed"] == 0 and again["search"]["cached"] == 8 + 5
+    assert again["params"] == first["params"] and again["best"] == first["best"]
