@@ -130,6 +130,49 @@ class Plotter:
         figure.savefig(buffer, format="png")
         return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
+    def plot_trials(self, answer: Any) -> str | None:
+        """A tuning result's trials: the score against each numeric parameter (log scale where
+        the space was), as a PNG ``data:`` URI; None without a numeric parameter."""
+        space = answer.get("search", {}).get("space", {})
+        trials = [trial for trial in answer.get("trials", ()) if _number(trial.get("score"))]
+        names = [
+            name
+            for name in space
+            if any(_number(trial.get("params", {}).get(name)) for trial in trials)
+        ][:4]
+        if not names:
+            return None
+        figure = self._figure(figsize=(8.2, 2.3), dpi=96)
+        self._canvas(figure)
+        axes_list = figure.subplots(1, len(names), squeeze=False)[0]
+        figure.subplots_adjust(left=0.08, right=0.985, bottom=0.22, top=0.86, wspace=0.25)
+        best = max(float(trial["score"]) for trial in trials)
+        for axes, name in zip(axes_list, names, strict=True):
+            points = [
+                (float(trial["params"][name]), float(trial["score"]))
+                for trial in trials
+                if _number(trial.get("params", {}).get(name))
+            ]
+            axes.scatter(
+                [x for x, _ in points],
+                [score for _, score in points],
+                c=["#b45309" if score == best else "#2563eb" for _, score in points],
+                s=18,
+                edgecolors="white",
+                linewidths=0.5,
+            )
+            if space.get(name, {}).get("dist") == "loguniform":
+                axes.set_xscale("log")
+            axes.set_xlabel(name, fontsize=8)
+            axes.tick_params(labelsize=8)
+            axes.grid(alpha=0.3, linewidth=0.6)
+            for side in ("top", "right"):
+                axes.spines[side].set_visible(False)
+        axes_list[0].set_title("trial score by parameter (best in orange)", fontsize=9, loc="left")
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
     @staticmethod
     def _draw(
         axes: Any, xs: Sequence[Any], series: Sequence[Point], marker: str, label: str | None
@@ -169,6 +212,10 @@ class Plotter:
             edgecolors="white",
             linewidths=0.5,
         )
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _percent(value: float, _position: object = None) -> str:

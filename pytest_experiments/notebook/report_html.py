@@ -21,6 +21,7 @@ from pytest_experiments import __version__
 from pytest_experiments.notebook.history import history, timestamp
 from pytest_experiments.notebook.plots import OTHER_COLOUR, STATUS_COLOURS, Plotter, points
 from pytest_experiments.notebook.report import Entry, KnowledgeBase, latest_text, summary_text
+from pytest_experiments.tuning.results import is_tuning, trial_rows
 
 INSTALL_HINT = "pip install 'pytest-experiments[report]'"
 
@@ -36,6 +37,14 @@ class Section:
     anchor: str
     entry: Entry
     plot: str | None = None
+    #: A tuning result's trials (best first) and their plot.
+    trials: list[dict[str, Any]] | None = None
+    trials_plot: str | None = None
+
+    @property
+    def trial_columns(self) -> list[str]:
+        names = {name for row in self.trials or () for name in row}
+        return [*sorted(names - {"score", "rows", "seconds"}), "score", "rows", "seconds"]
 
 
 def _priority(entry: Entry) -> int:
@@ -67,6 +76,9 @@ def _plots(
             continue
         section.plot = plotter.plot(points(history(connection, section.entry.nodeid)))
         drawn += section.plot is not None
+    for section in sections:
+        if section.trials is not None:
+            section.trials_plot = plotter.plot_trials(section.entry.current.answer)
     return True, skipped
 
 
@@ -87,6 +99,9 @@ def render_html(kb: KnowledgeBase, connection: sqlite3.Connection, max_plots: in
         lstrip_blocks=True,
     )
     sections = [Section(f"e{index}", entry) for index, entry in enumerate(kb.entries, start=1)]
+    for section in sections:
+        if is_tuning(section.entry.current.answer):
+            section.trials = trial_rows(section.entry.current.answer)
     matplotlib_found, plots_skipped = _plots(connection, sections, max_plots)
     anchors = {section.entry.nodeid: section.anchor for section in sections}
     titles = {section.entry.nodeid: section.entry.title for section in sections}

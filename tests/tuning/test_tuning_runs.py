@@ -126,6 +126,16 @@ def test_tuned_parameters_feed_later_experiments_in_the_same_run(
     assert first["low"] <= second["low"] <= second["high"] <= first["high"]
     show = pytester.run("pytest-experiments", "show", "exp_tune_svc")
     show.stdout.fnmatch_lines(["*trials (8, best first)*"])
+    if not xdist:
+        return
+    report = pytester.run("pytest-experiments", "report", "--html", "report.html")
+    assert report.ret == 0
+    page = (pytester.path / "report.html").read_text()
+    assert "trials: 8, best first" in page and "Trial scores against each parameter" in page
+    exported = pytester.run("pytest-experiments", "export", "--format", "jsonl")
+    rows = [json.loads(line) for line in exported.stdout.lines if line.strip()]
+    (tuning,) = [row for row in rows if row["nodeid"].endswith("::exp_tune_svc")]
+    assert len(tuning["answer"]["trials"]) == 8
 
 
 def test_exp_tuned_of_an_experiment_never_run_says_to_run_it(pytester: pytest.Pytester) -> None:
