@@ -252,10 +252,10 @@ def _search(
         return _halving(work, pool, rows, splits, seed)
     if method == "tpe":
         return _tpe(work, space, n_iter, rows, splits, seed)
-    trials = []
+    trials: list[dict[str, Any]] = []
     for params in pool:
-        if work.out_of_time():
-            break
+        if trials and work.out_of_time():
+            break  # a search always has one trial: the budget stops the rest
         trials.append(work.scores(params, rows, splits))
     return trials
 
@@ -285,7 +285,7 @@ def _halving(
         )
         scored = []
         for params in alive:
-            if work.out_of_time():
+            if scored and work.out_of_time():
                 break
             trial = dict(work.scores(params, subset, sub_splits), rung=rungs - rung)
             scored.append(trial)
@@ -319,7 +319,7 @@ def _tpe(
     )
     trials: list[dict[str, Any]] = []
     for _ in range(n_iter):
-        if work.out_of_time():
+        if trials and work.out_of_time():
             break
         asked = study.ask()
         params = {name: _suggest(asked, name, values) for name, values in space.items()}
