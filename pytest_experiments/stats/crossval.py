@@ -305,7 +305,23 @@ def measure_curve(
         direction=-1 if trend == "falls" else 1,
         bounds=bounds,
         baselines=tuple(_is_baseline(estimator) for estimator, _ in learners),
+        chance=tuple(chance_level(scoring, y, classifier) for _ in learners),
     ).to_json()
+
+
+def chance_level(scoring: Any, y: Any, classifier: bool) -> float | None:
+    """What always guessing scores: the majority class's share for accuracy, 0.5 for ROC AUC,
+    1/k for balanced accuracy; None for other scorers and regressors."""
+    if not classifier:
+        return None
+    if scoring is None or scoring == "accuracy":
+        _, counts = np.unique(np.asarray(y), return_counts=True)
+        return float(counts.max() / counts.sum())
+    if isinstance(scoring, str) and scoring.startswith("roc_auc"):
+        return 0.5
+    if scoring == "balanced_accuracy":
+        return 1.0 / len(np.unique(np.asarray(y)))
+    return None
 
 
 #: Learners whose error peaks near as many training rows as features (double descent): least

@@ -82,6 +82,9 @@ REFUTE_TOLERANCE = 0.005
 #: refutations those of the last sixteenth (n/16 to n), and need three anchors at least.
 NEAR_SPAN, FAR_SPAN, MIN_ANCHORS = 4.0, 16.0, 3
 
+#: A learner within this much of chance (plus one standard error) has not started to learn.
+CHANCE_MARGIN = 0.02
+
 #: One-sided level of the checks of :mod:`.stability` (the smaller look beside the sample's).
 CHECK_LEVEL = 0.8
 
@@ -106,6 +109,9 @@ class Curve:
     #: Per learner: a baseline that never learns (sklearn.dummy), exempt from the check that a
     #: learner scoring the same on every split has not started to learn.
     baselines: tuple[bool, ...] = ()
+    #: Per learner: the score of always guessing (the majority class's share for accuracy,
+    #: 0.5 for AUC), or None where the scorer has no such level.
+    chance: tuple[float | None, ...] = ()
 
     @property
     def difference(self) -> bool:
@@ -121,6 +127,7 @@ class Curve:
             "direction": self.direction,
             "bounds": [_json_number(bound) for bound in self.bounds],
             "baselines": list(self.baselines),
+            "chance": list(self.chance),
         }
 
     @classmethod
@@ -136,6 +143,9 @@ class Curve:
             direction=int(data.get("direction", 1)),
             bounds=_bounds_from_json(data.get("bounds")),
             baselines=tuple(bool(flag) for flag in data.get("baselines", ())),
+            chance=tuple(
+                None if level is None else float(level) for level in data.get("chance", ())
+            ),
         )
 
 
@@ -252,9 +262,35 @@ def _difference(
         None,
     )
     constant = _constant_problem((a, b), names, curve)
-    low_problem = falls or _bends(b, near_sizes, BEND_SE_DIFFERENCE, names[1]) or constant
-    high_problem = falls or _bends(a, near_sizes, BEND_SE_DIFFERENCE, names[0]) or constant
+    low_problem = (
+        falls
+        or _bends(b, near_sizes, BEND_SE_DIFFERENCE, names[1])
+        or _at_chance(b, 1, names[1], curve)
+        or constant
+    )
+    high_problem = (
+        falls
+        or _bends(a, near_sizes, BEND_SE_DIFFERENCE, names[0])
+        or _at_chance(a, 0, names[0], curve)
+        or constant
+    )
     return low, high, low_problem, high_problem
+
+
+def _at_chance(scores: Any, index: int, name: str, curve: Curve) -> str | None:
+    """A learner whose score on the sample is not clearly above chance (what always guessing
+    the majority class scores) has not started to learn: a flat curve there says nothing of
+    when it takes off (k-NN with many neighbours on a few hundred rows of thin rings)."""
+    chance = curve.chance[index] if index < len(curve.chance) else None
+    if chance is None or (index < len(curve.baselines) and curve.baselines[index]):
+        return None
+    main = scores[-1] * curve.direction
+    if _mean(main) - _plain_se(main) <= chance + CHANCE_MARGIN:
+        return (
+            f"{name} is at chance level ({_mean(main):.3g} where always guessing gives "
+            f"{chance:.3g}): the learner has not started to learn, and may still take off"
+        )
+    return None
 
 
 def _threshold(
@@ -311,7 +347,9 @@ def _threshold(
                 "the score gains more from each doubling of the rows than from the one before"
             )
         else:
-            high_problem = _constant_problem((far_scores,), name, curve)
+            high_problem = _at_chance(far_scores, 0, name[0], curve) or _constant_problem(
+                (far_scores,), name, curve
+            )
     return low, high, low_problem, high_problem
 
 

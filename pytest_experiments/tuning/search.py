@@ -283,7 +283,7 @@ def _halving(
             seed,
             classifier=work.classifier,
         )
-        scored = []
+        scored: list[dict[str, Any]] = []
         for params in alive:
             if scored and work.out_of_time():
                 break

@@ -250,3 +250,17 @@ def test_anchors_are_nested_stratified_prefixes_that_keep_the_test_rows() -> Non
     assert set(quarter[0][0]) <= set(half[0][0]) <= set(train.tolist())
     assert quarter[0][1] is test and len(quarter[0][0]) == 20
     assert anchor_splits([(train, test)], labels, 0, shares=(1 / 16,)) == []  # 5 rows: too few
+
+
+def test_a_learner_still_at_chance_gives_no_bound_on_what_it_may_gain() -> None:
+    # 15-NN on thin noisy rings: at chance on a few hundred rows, far better on all of them.
+    sizes = sizes_for((1 / 4, 1 / 2))
+    rng = np.random.default_rng(8)
+    leader = draw(power_law(0.7, 0.5, 0.5), sizes, rng, 0.01)
+    at_chance = draw(lambda n: 0.5 + 0.0 * np.asarray(n, dtype=float), sizes, rng, 0.01)
+    difference = np.asarray(leader[-1]) - np.asarray(at_chance[-1])
+    curve = Curve(tuple(sizes), TARGET, 0.0, (tuple(leader), tuple(at_chance)), chance=(0.5, 0.5))
+    found = reach(curve, 0.95, own(difference))
+    assert found.low == -math.inf and "at chance level" in (found.low_problem or "")
+    without = Curve(tuple(sizes), TARGET, 0.0, curve.scores)
+    assert reach(without, 0.95, own(difference)).low > 0  # what it would have claimed
