@@ -23,22 +23,14 @@ from typing import Any
 from pytest_experiments.notebook.answer_values import loads
 from pytest_experiments.notebook.journal import (
     DEFAULT_JOURNAL,
+    RESULT_STATUSES,
     SCHEMA_VERSION,
     JournalError,
     RunRow,
 )
 
 #: Statuses a result row can have, in the order counts are shown.
-STATUSES = (
-    "confirmed",
-    "refuted",
-    "inconclusive",
-    "answered",
-    "failed",
-    "error",
-    "skipped",
-    "crashed",
-)
+STATUSES = RESULT_STATUSES
 VERDICTS = ("confirmed", "refuted", "inconclusive")
 
 

@@ -25,6 +25,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from pytest_experiments.running.results import STATUSES
+
 #: The schema version this code writes and reads.
 #: How the error of a row written when an experiment started begins (see ``add_started``).
 UNFINISHED = "started"
@@ -37,17 +39,9 @@ SCHEMA_VERSION = 2
 #: Seconds a writer waits for another process's transaction before giving up.
 BUSY_TIMEOUT = 30.0
 
-#: Statuses of a result row: the verdicts, ``answered``, pytest's failure outcomes, ``crashed``.
-RESULT_STATUSES = (
-    "confirmed",
-    "refuted",
-    "inconclusive",
-    "answered",
-    "failed",
-    "error",
-    "skipped",
-    "crashed",
-)
+#: Statuses of a result row: the verdicts, ``answered``, pytest's failure outcomes, ``crashed``
+#: (in the order counts are shown).
+RESULT_STATUSES = STATUSES
 
 _SCHEMA_V1 = """
 CREATE TABLE meta (
