@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pytest_experiments.notebook.cli import main
+from pytest_experiments.commands import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -20,6 +20,7 @@ from pytest_experiments.downtime import hooks as downtime
 from pytest_experiments.errors import DefinitionError
 from pytest_experiments.notebook import options as journal_options
 from pytest_experiments.notebook import recording
+from pytest_experiments.offsite import sharding
 from pytest_experiments.running import collection, execution, outcome
 from pytest_experiments.running.context import Experiment
 from pytest_experiments.running.item import ExperimentState
@@ -44,6 +45,7 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
     options.addoption(parser, names.add)
     journal_options.addoption(parser, names.add)
     downtime.addoption(parser, names.add)
+    sharding.addoption(parser, names.add)
     pluginmanager.register(names, "experiments-short-names")
 
 

@@ -8,6 +8,8 @@ running part is handed the objects and never looks them up.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from pytest_experiments.running.item import ExperimentState
@@ -32,3 +34,7 @@ stray_key = pytest.StashKey[str]()
 #: Short option names (``--seed``) that a conftest or another plugin owned, so the plugin's
 #: options go by their ``--exp-`` names only, on the config.
 taken_names_key = pytest.StashKey[list[str]]()
+
+#: With ``--exp-shard``: which shard of which batch this run is, and what it kept (for the
+#: journal's ``runs.shard``), on the config.
+shard_key = pytest.StashKey[dict[str, Any]]()

@@ -34,9 +34,11 @@ from pytest_experiments.downtime.runtime import (
 from pytest_experiments.downtime.scheduling import arrange, reorders
 from pytest_experiments.errors import DefinitionError
 from pytest_experiments.notebook.journal import JournalError, open_journal
+from pytest_experiments.offsite.sharding import ShardRequest, cut
+from pytest_experiments.state import shard_key
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Generator
+    from collections.abc import Callable, Generator, Iterable
 
     from pytest_experiments.running.item import ExperimentState
     from pytest_experiments.settings import RunSettings
@@ -59,6 +61,8 @@ class Job:
     answered: float | None = None
     #: With ``--reuse``: the run whose answer it will reuse.
     reused_from: int | None = None
+    #: The estimate before ``--reuse`` made it 0: what ``--exp-shard`` balances.
+    estimate: float | None = None
 
 
 @dataclass
@@ -127,6 +131,7 @@ def build(
     for job in jobs.values():
         if job.nodeid not in known:
             job.cost, job.guess = guess(job.nodeid, known)
+        job.estimate = job.cost
     overhead = typical_overhead(history, workers)
     per_test = seconds_per_test(history)
     tests = len(items) - len(states)
@@ -169,6 +174,8 @@ class BatchPlanner:
         reuse: bool,
         longest_first: bool,
         on_experiments: Callable[[], None] = lambda: None,
+        shard: ShardRequest | None = None,
+        history: Path | None = None,
     ) -> None:
         self.config = config
         self.state_key = state_key
@@ -181,6 +188,8 @@ class BatchPlanner:
         self.reuse = reuse
         self.longest_first = longest_first
         self.on_experiments = on_experiments
+        self.shard = shard
+        self.history = history
         self.batch: Batch | None = None
         self.costs: dict[str, float] = {}
 
@@ -189,11 +198,7 @@ class BatchPlanner:
     def pytest_collection_modifyitems(
         self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
     ) -> None:
-        states = {
-            index: item.stash[self.state_key]
-            for index, item in enumerate(items)
-            if self.state_key in item.stash
-        }
+        states = self._states(items)
         if not states:
             return
         self.on_experiments()
@@ -203,20 +208,13 @@ class BatchPlanner:
             except DefinitionError as error:
                 if state.problem is None:
                     state.problem = str(error)
-        history = History()
-        if self.journal is not None and self.journal.exists():
-            try:
-                with open_journal(self.journal, create=False) as journal:
-                    history = load_history(
-                        journal, (items[index].nodeid for index in states), before=self.before
-                    )
-                    if self.reuse:
-                        self._find_reusable(journal, items, states)
-            except JournalError:
-                # The journal's own hooks report an unusable journal; estimates just go
-                # without history.
-                history = History()
+        history = self._history(items[index].nodeid for index in states)
         batch = build(items, states, history, self.workers, self.settings)
+        if self.shard is not None:
+            batch = self._keep_shard(batch, items, config)
+            states = self._states(items)
+        if self.reuse:
+            self._find_reusable(items, states)
         for job, index in zip(batch.jobs, sorted(states), strict=True):
             row = items[index].stash.get(reuse_key, None)
             if row is not None:
@@ -244,6 +242,54 @@ class BatchPlanner:
         self.costs = {job.nodeid: job.cost for job in batch.jobs}
         config.stash[batch_key] = batch
 
+    def _states(self, items: list[pytest.Item]) -> dict[int, ExperimentState]:
+        return {
+            index: item.stash[self.state_key]
+            for index, item in enumerate(items)
+            if self.state_key in item.stash
+        }
+
+    def _history(self, nodeids: Iterable[str]) -> History:
+        """What the runtime model knows: from ``--exp-history`` if given, else the run's
+        journal; a shard leaves out the runs of its own batch, so a retry is cut as before."""
+        source = self.history or self.journal
+        if source is None or not source.exists():
+            return History()
+        try:
+            with open_journal(source, create=False) as journal:
+                skip = set()
+                if self.shard is not None:
+                    skip = {
+                        run.id
+                        for run in journal.runs()
+                        if run.shard and run.shard.get("batch") == self.shard.batch
+                    }
+                return load_history(journal, nodeids, before=self.before, skip_runs=skip)
+        except JournalError:
+            # The journal's own hooks report an unusable journal; estimates just go without.
+            return History()
+
+    def _keep_shard(self, batch: Batch, items: list[pytest.Item], config: pytest.Config) -> Batch:
+        """Keep this shard's items (``--exp-shard``), deselect the rest."""
+        assert self.shard is not None
+        positions = sorted(self._states(items))
+        costs = {position: job.cost for position, job in zip(positions, batch.jobs, strict=True)}
+        shard = cut([item.nodeid for item in items], costs, self.shard)
+        kept = set(shard.keep)
+        deselected = [item for index, item in enumerate(items) if index not in kept]
+        batch.jobs = [
+            job for position, job in zip(positions, batch.jobs, strict=True) if position in kept
+        ]
+        tests_before = batch.tests
+        items[:] = [items[index] for index in shard.keep]
+        batch.tests = len(items) - len(batch.jobs)
+        if batch.tests_seconds is not None and tests_before:
+            batch.tests_seconds *= batch.tests / tests_before
+        if deselected:
+            config.hook.pytest_deselected(items=deselected)
+        config.stash[shard_key] = shard.info
+        return batch
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         """With ``--budget``: do not start an experiment that would end after the budget.
@@ -265,21 +311,39 @@ class BatchPlanner:
             )
             item.add_marker(pytest.mark.skip(reason=reason))
 
-    def _find_reusable(
-        self, journal: Any, items: list[pytest.Item], states: dict[int, ExperimentState]
-    ) -> None:
-        for index, state in states.items():
-            if state.problem is not None:
-                continue
-            item = items[index]
-            try:
-                state.result.fingerprint = fingerprint(item, state, self.settings)
-            except DefinitionError as error:
-                state.problem = str(error)
-                continue
-            row = find_reusable(journal, item.nodeid, state.result.fingerprint, self.before)
-            if row is not None:
-                item.stash[reuse_key] = row
+    def _find_reusable(self, items: list[pytest.Item], states: dict[int, ExperimentState]) -> None:
+        """Stash on each item the journaled result ``--reuse`` can report instead of running it:
+        from the run's journal, else from ``--exp-history``."""
+        sources = [path for path in (self.journal, self.history) if path is not None]
+        journals = []
+        try:
+            for path in sources:
+                if path.exists():
+                    try:
+                        journals.append(open_journal(path, create=False))
+                    except JournalError:
+                        continue
+            if not journals:
+                return
+            for index, state in states.items():
+                if state.problem is not None:
+                    continue
+                item = items[index]
+                try:
+                    state.result.fingerprint = fingerprint(item, state, self.settings)
+                except DefinitionError as error:
+                    state.problem = str(error)
+                    continue
+                for journal in journals:
+                    row = find_reusable(journal, item.nodeid, state.result.fingerprint, self.before)
+                    if row is not None:
+                        item.stash[reuse_key] = row
+                        break
+        except JournalError:
+            return
+        finally:
+            for journal in journals:
+                journal.close()
 
     def _apply_budget(self, batch: Batch, items: list[pytest.Item], config: pytest.Config) -> None:
         assert self.budget is not None

@@ -25,6 +25,7 @@ import pytest
 from pytest_experiments.downtime.budget import PRIORITY_HELP, budget_option
 from pytest_experiments.downtime.scheduling import RECOMMENDED_DIST
 from pytest_experiments.notebook.options import journal_path
+from pytest_experiments.offsite.sharding import ShardRequest, history_path, request_of
 from pytest_experiments.spec.names import looks_like_experiment
 from pytest_experiments.state import settings_key, state_key
 
@@ -140,6 +141,8 @@ def register(config: pytest.Config) -> None:
         started = float(shared.get("started", time.time()))
         workers = int(workerinput.get("workercount", 1))
         dist = str(shared.get("dist", "load"))
+        shard = ShardRequest.from_json(shared["shard"]) if shared.get("shard") else None
+        history = Path(shared["history"]) if shared.get("history") else None
     else:
         journal = journal_path(config)
         started = time.time()
@@ -150,7 +153,20 @@ def register(config: pytest.Config) -> None:
                 "--reuse looks for unchanged experiments in the journal, and --no-journal "
                 "turns the journal off; drop one of the two"
             )
+        shard = request_of(config, settings)
+        history = history_path(config)
+        if shard is not None and journal is None:
+            raise pytest.UsageError(
+                "--exp-shard records the shard's results for 'pytest-experiments merge', and "
+                "--no-journal turns the journal off; drop --no-journal (give each shard its "
+                "own --journal=PATH)"
+            )
     planning = bool(config.getoption("experiment_plan"))
+    if config.getoption("experiment_shards", None) and not planning:
+        raise pytest.UsageError(
+            "--exp-shards N shows a plan of N shards with --exp-plan; to run shard K of N, "
+            "write --exp-shard K/N"
+        )
     distributing = workerinput is None and dist != "no" and not planning
 
     def run_plugins() -> list[tuple[object, str]]:
@@ -185,6 +201,8 @@ def register(config: pytest.Config) -> None:
                 reuse=reuse,
                 longest_first=order == "longest" and workerinput is not None,
                 on_experiments=activate,
+                shard=shard,
+                history=history,
             ),
             "experiments-batch",
         )
@@ -196,6 +214,10 @@ def register(config: pytest.Config) -> None:
     if distributing:
         shared = {"journal": None if journal is None else str(journal.resolve())}
         shared.update(started=started, dist=dist)
+        shared.update(
+            shard=None if shard is None else shard.to_json(),
+            history=None if history is None else str(history.resolve()),
+        )
         config.pluginmanager.register(XdistBatch(shared, activate), "experiments-batch-xdist")
 
 

@@ -33,6 +33,7 @@ from pytest_experiments.downtime.runtime import (
     points_from,
 )
 from pytest_experiments.notebook.journal import JournalError, ResultRow, display_path, open_journal
+from pytest_experiments.offsite.sharding import plan_shards
 from pytest_experiments.settings import format_fraction
 
 if TYPE_CHECKING:
@@ -155,6 +156,32 @@ def wall_line(batch: Batch) -> str:
     return f"wall-clock {where}: about {format_duration(batch.wall)}"
 
 
+def shard_lines(batch: Batch, count: int) -> list[str]:
+    """``--exp-plan --exp-shards N``: each shard's experiments and estimated time, as
+    ``--exp-shard K/N`` would cut them (plain tests go to shard 1)."""
+    costs = [job.estimate if job.estimate is not None else job.cost for job in batch.jobs]
+    shards = plan_shards(costs, count)
+    loads = [sum(costs[job] for job in jobs) for jobs in shards]
+    lines: list[str] = []
+    for index, jobs in enumerate(shards, start=1):
+        guessed = sum(1 for job in jobs if batch.jobs[job].guess is not None)
+        tail = f", {guessed} guessed" if guessed else ""
+        tests = f" + {batch.tests} plain tests" if index == 1 and batch.tests else ""
+        size = f"{len(jobs)} experiment{'s' if len(jobs) != 1 else ''}"
+        lines.append(
+            f"shard {index}/{count}: {size}{tests}, about {_sum([loads[index - 1]])}{tail}"
+        )
+        for job in jobs:
+            lines.append(f"    {format_duration(costs[job]):>8}  {batch.jobs[job].nodeid}")
+    mean = sum(loads) / count if count else 0.0
+    if mean > 0:
+        lines.append(
+            f"longest shard {format_duration(max(loads))}, {max(loads) / mean:.2f}x the mean "
+            f"shard ({format_duration(mean)})"
+        )
+    return lines
+
+
 class PlanPrinter:
     """Prints the plan instead of running the session's tests."""
 
@@ -206,6 +233,11 @@ class PlanPrinter:
         if batch is not None and batch.budget is not None:
             reporter.write_sep("-")
             for line in budget_lines(batch, details=False):
+                reporter.write_line(line)
+        shards = self.config.getoption("experiment_shards", None)
+        if batch is not None and shards:
+            reporter.write_sep("-", f"{shards} shards, longest first over the estimates")
+            for line in shard_lines(batch, shards):
                 reporter.write_line(line)
         return True
 

@@ -30,6 +30,7 @@ declare files with ``data_files``, or run without ``--reuse``.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import inspect
@@ -406,11 +407,16 @@ _REUSED_FIELDS = (
 def find_reusable(
     journal: Any, nodeid: str, fingerprint: str, before: float | None
 ) -> ResultRow | None:
-    """The newest journaled result of ``nodeid`` with these inputs and an answer."""
+    """The newest journaled result of ``nodeid`` with these inputs and an answer, its data
+    saying which run it came from (``reused_from_run``, that run's uid)."""
     found: ResultRow | None = journal.latest_with_fingerprint(
         nodeid, fingerprint, REUSABLE_STATUSES, before
     )
-    return found
+    if found is None or found.data.get("reused_from"):
+        return found  # a repeat names its original's run already (or predates uids)
+    return dataclasses.replace(
+        found, data={**found.data, "reused_from_run": journal.run_uid(found.run_id)}
+    )
 
 
 class ReuseRunner:
@@ -451,6 +457,7 @@ class ReuseRunner:
             if name in data:
                 setattr(state.result, name, data[name])
         state.result.reused_from = data["reused_from"]
+        state.result.reused_from_run = data.get("reused_from_run")
         if state.context is not None:
             state.context.rows = data.get("rows")
             state.context.total_rows = data.get("total_rows")

@@ -28,7 +28,7 @@ from __future__ import annotations
 import heapq
 import math
 import statistics
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from pytest_experiments.notebook.journal import Journal, ResultRow, RunRow
@@ -266,16 +266,18 @@ def load_history(
     nodeids: Iterable[str],
     before: float | None = None,
     runs: int = OVERHEAD_SCAN,
+    skip_runs: Collection[int] = (),
 ) -> History:
     """The history of ``nodeids`` and the last ``runs`` finished runs, as written before
     ``before`` (a Unix time; None: everything).
 
     Every xdist worker of a run must compute the same estimates, so rows written after the run
-    started (its own, or a concurrent run's) are left out.
+    started (its own, or a concurrent run's) are left out, and so are the runs in
+    ``skip_runs`` (a shard's own batch).
     """
 
     def known(row: ResultRow) -> bool:
-        return before is None or row.finished < before
+        return (before is None or row.finished < before) and row.run_id not in skip_runs
 
     history = History()
     for nodeid in dict.fromkeys(nodeids):
@@ -284,7 +286,9 @@ def load_history(
     finished = [
         run
         for run in journal.runs()
-        if run.finished is not None and (before is None or run.finished < before)
+        if run.finished is not None
+        and (before is None or run.finished < before)
+        and run.id not in skip_runs
     ]
     for run in finished:
         results = journal.results(run.id)
@@ -303,8 +307,8 @@ def workers_of(results: Sequence[ResultRow]) -> int:
 
 def run_overhead(run: RunRow, results: Sequence[ResultRow]) -> float | None:
     """Seconds a finished run spent outside experiments and plain tests: start-up, imports,
-    collection, fixtures."""
-    if run.finished is None or not results:
+    collection, fixtures. None for a run merged from shards: its span is the cluster's."""
+    if run.finished is None or not results or run.mode.get("shards"):
         return None
     loads: dict[str | None, float] = {}
     for row in results:

@@ -28,6 +28,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +67,17 @@ DEFAULT_MAX_PLOTS = 20
 
 class CommandError(Exception):
     """The command cannot do what was asked; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class ExtraCommand:
+    """A command another part adds (``merge``, ``submit``): ``add`` puts its parser among the
+    subcommands, ``run`` does it. It opens what it needs itself; :class:`CommandError` and
+    ``JournalError`` it raises become the one-line error and exit status 2."""
+
+    name: str
+    add: Callable[[Any], argparse.ArgumentParser]
+    run: Callable[[argparse.Namespace], int]
 
 
 # -- arguments ---------------------------------------------------------------------------------
@@ -132,7 +144,7 @@ def _journal_options(parser: argparse.ArgumentParser, top: bool) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(more: Sequence[ExtraCommand] = ()) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Read the journal of pytest-experiments: runs, histories, differences "
@@ -233,21 +245,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="replace --output FILE even if it is not an earlier export",
     )
     _journal_options(export, top=False)
+    for extra in more:
+        _journal_options(extra.add(commands), top=False)
     return parser
 
 
 # -- main ----------------------------------------------------------------------------------------
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, more: Sequence[ExtraCommand] = ()) -> int:
     """Run the command line; return the exit status."""
-    parser = build_parser()
+    parser = build_parser(more)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exit:  # --help, --version, or a usage error already printed
         return exit.code if isinstance(exit.code, int) else EXIT_TROUBLE
-    command: Callable[[argparse.Namespace, sqlite3.Connection, Path], int] = COMMANDS[args.command]
+    extra = {command.name: command for command in more}.get(args.command)
     try:
+        if extra is not None:
+            return extra.run(args)
+        command = COMMANDS[args.command]
         path = args.journal if args.journal is not None else find_journal()
         connection = open_for_reading(path, wait=args.wait)
         try:

@@ -168,6 +168,9 @@ class Run(RunRow):
         mode = self.mode
         seed = mode.get("seed")
         seed_text = f", seed {seed}" if isinstance(seed, int) and not isinstance(seed, bool) else ""
+        count = mode.get("shards")
+        if isinstance(count, int) and not isinstance(count, bool):
+            seed_text += f", {count} shards"
         if mode.get("full"):
             return f"full{seed_text}"
         for key in ("sample", "ini_sample"):

@@ -34,7 +34,7 @@ UNFINISHED = "started"
 #: Where pytest-experiments writes its journal, relative to pytest's rootdir.
 DEFAULT_JOURNAL = Path(".experiments") / "journal.sqlite"
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Seconds a writer waits for another process's transaction before giving up.
 BUSY_TIMEOUT = 30.0
@@ -102,11 +102,37 @@ def _migrate_v1_to_v2(connection: sqlite3.Connection) -> None:
     connection.execute("ALTER TABLE runs ADD COLUMN tests_seconds REAL")
 
 
+def _migrate_v2_to_v3(connection: sqlite3.Connection) -> None:
+    """Version 3: off-site runs. ``runs.shard`` describes a run that was one shard of a batch
+    (``--exp-shard K/N``), and ``shards`` lists the shard runs merged into a run of this
+    journal (``pytest-experiments merge``)."""
+    connection.execute("ALTER TABLE runs ADD COLUMN shard TEXT")
+    connection.execute(_SHARDS_TABLE)
+
+
+_SHARDS_TABLE = """
+CREATE TABLE shards (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id      INTEGER NOT NULL REFERENCES runs(id),
+    uid         TEXT NOT NULL UNIQUE,
+    shard       INTEGER NOT NULL,
+    count       INTEGER NOT NULL,
+    host        TEXT NOT NULL,
+    started     REAL NOT NULL,
+    finished    REAL,
+    exit_status INTEGER,
+    git_commit  TEXT,
+    job         TEXT,
+    source      TEXT NOT NULL,
+    info        TEXT NOT NULL
+)"""
+
+
 #: Migration steps: ``MIGRATIONS[i]`` turns a version ``i + 1`` journal into version ``i + 2``.
 #: Version 1 is the base (created by :func:`_create_v1`); a new journal is created at version 1
 #: and taken through every step, so new and migrated journals have the same shape. Each step runs
 #: inside the one transaction that also bumps ``schema_version``.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_v1_to_v2]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_v1_to_v2, _migrate_v2_to_v3]
 
 
 class JournalError(Exception):
@@ -127,6 +153,9 @@ class RunInfo:
     host: str
     python: str
     packages: dict[str, str]
+    #: Who the journal belongs to (:func:`~pytest_experiments.notebook.provenance.project_of`),
+    #: written into ``meta`` by the first run; None: not known.
+    project: str | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +179,9 @@ class RunRow:
     #: while running, and for runs written before schema version 2.
     tests: int | None = None
     tests_seconds: float | None = None
+    #: For a run that was shard K of N (``--exp-shard``): ``index``, ``count``, ``batch``,
+    #: ``selected``, ``assigned``, ``partition``, ``job``; None for any other run.
+    shard: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -368,15 +400,48 @@ class Journal:
                     json.dumps(info.packages),
                 ),
             )
+            if info.project is not None:
+                self._db.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('project', ?)",
+                    (info.project,),
+                )
             run_id = self.run_id(info.uid)
         assert run_id is not None, "the runs row was just written"
         return run_id
+
+    def set_shard(self, run_id: int, shard: dict[str, Any]) -> None:
+        """Say that the run is one shard of a batch (every process of the shard says the same;
+        the first write stays)."""
+        with self._translated():
+            self._db.execute(
+                "UPDATE runs SET shard = ? WHERE id = ? AND shard IS NULL",
+                (json.dumps(shard), run_id),
+            )
+
+    def meta(self, key: str) -> str | None:
+        """A value of the ``meta`` table (``schema_version``, ``created_by``, ``project``)."""
+        with self._translated():
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    @contextmanager
+    def writing(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction on the journal's connection (``BEGIN IMMEDIATE``): all of
+        what is done inside lands, or none of it."""
+        with self._translated(), self._transaction():
+            yield self._db
 
     def run_id(self, uid: str) -> int | None:
         """The id of the run with this uid, or None if its row has not been written."""
         with self._translated():
             row = self._db.execute("SELECT id FROM runs WHERE uid = ?", (uid,)).fetchone()
         return None if row is None else int(row[0])
+
+    def run_uid(self, run_id: int) -> str | None:
+        """The uid of the run with this id, or None."""
+        with self._translated():
+            row = self._db.execute("SELECT uid FROM runs WHERE id = ?", (run_id,)).fetchone()
+        return None if row is None else str(row[0])
 
     def finish_run(
         self,
@@ -537,7 +602,7 @@ class Journal:
 
 _RUN_COLUMNS = (
     "id, uid, started, finished, exit_status, command, mode, git_commit, git_branch, git_dirty,"
-    " host, python, packages, tests, tests_seconds"
+    " host, python, packages, tests, tests_seconds, shard"
 )
 _RESULT_COLUMNS = (
     "id, run_id, nodeid, question, expectation, status, answer, answer_text, fraction, rows,"
@@ -575,7 +640,7 @@ def _result_columns(result: dict[str, Any]) -> tuple[Any, ...]:
 
 def _run_row(row: tuple[Any, ...]) -> RunRow:
     (id_, uid, started, finished, exit_status, command, mode, commit, branch, dirty) = row[:10]
-    host, python, packages, tests, tests_seconds = row[10:]
+    host, python, packages, tests, tests_seconds, shard = row[10:]
     return RunRow(
         id=id_,
         uid=uid,
@@ -592,6 +657,7 @@ def _run_row(row: tuple[Any, ...]) -> RunRow:
         packages=json.loads(packages),
         tests=tests,
         tests_seconds=tests_seconds,
+        shard=None if shard is None else json.loads(shard),
     )
 
 

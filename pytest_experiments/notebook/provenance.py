@@ -32,6 +32,7 @@ class Provenance:
     host: str
     python: str
     packages: dict[str, str]
+    project: str | None = None
 
 
 def collect(directory: Path) -> Provenance:
@@ -44,7 +45,27 @@ def collect(directory: Path) -> Provenance:
         host=socket.gethostname(),
         python=platform.python_version(),
         packages=package_versions(),
+        project=project_of(directory) if commit is not None else f"dir:{directory.name}",
     )
+
+
+def project_of(directory: Path) -> str:
+    """Who a journal belongs to, the same in every clone of the project: ``git:`` and its
+    first commit (the root of its history), or ``dir:`` and the rootdir's name outside git."""
+    roots = _git(directory, "rev-list", "--max-parents=0", "HEAD")
+    if roots:
+        return f"git:{sorted(roots.split())[0]}"
+    return f"dir:{directory.name}"
+
+
+def scheduler_job() -> str | None:
+    """The batch scheduler's job this process runs in: Slurm's ``JOB_TASK`` for a task of a
+    job array (``4242_3``), its job id otherwise; None outside Slurm."""
+    array = os.environ.get("SLURM_ARRAY_JOB_ID")
+    task = os.environ.get("SLURM_ARRAY_TASK_ID")
+    if array and task:
+        return f"{array}_{task}"
+    return os.environ.get("SLURM_JOB_ID") or None
 
 
 def git_state(directory: Path) -> tuple[str | None, str | None, bool | None]:

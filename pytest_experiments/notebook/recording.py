@@ -34,10 +34,11 @@ from pytest_experiments.notebook.journal import (
     open_journal,
 )
 from pytest_experiments.notebook.options import journal_path
+from pytest_experiments.notebook.provenance import scheduler_job
 from pytest_experiments.notebook.trials import JournalTrials, tuning_lookup
 from pytest_experiments.running.results import REPORT_ATTRIBUTE, STARTED_ATTRIBUTE
 from pytest_experiments.spec.names import looks_like_experiment
-from pytest_experiments.state import corrected_key, settings_key, state_key
+from pytest_experiments.state import corrected_key, settings_key, shard_key, state_key
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -120,6 +121,10 @@ class RunWriter:
         self.rootdir = rootdir
         self.run_id: int | None = None
         self._journal: Journal | None = None
+        #: With ``--exp-shard``: which shard of which batch the run is (``runs.shard``).
+        self.shard: dict[str, Any] | None = None
+        #: The batch scheduler's job (Slurm), kept with each result.
+        self.job = scheduler_job()
 
     def journal(self) -> Journal:
         if self._journal is None:
@@ -134,6 +139,8 @@ class RunWriter:
             # the git calls that describe the run.
             run_id = journal.run_id(self.uid)
             self.run_id = run_id if run_id is not None else journal.start_run(self.describe())
+            if self.shard is not None:
+                journal.set_shard(self.run_id, self.shard)
         return self.run_id
 
     def describe(self) -> RunInfo:
@@ -153,13 +160,17 @@ class RunWriter:
             host=origin.host,
             python=origin.python,
             packages=origin.packages,
+            project=origin.project,
         )
 
     def add(self, result: dict[str, Any], worker: str) -> None:
-        self.journal().add_result(self.start(), result, worker)
+        self.journal().add_result(self.start(), self._with_job(result), worker)
 
     def add_started(self, result: dict[str, Any], worker: str) -> None:
-        self.journal().add_started(self.start(), result, worker)
+        self.journal().add_started(self.start(), self._with_job(result), worker)
+
+    def _with_job(self, result: dict[str, Any]) -> dict[str, Any]:
+        return result if self.job is None else {**result, "job": self.job}
 
     def shared(self) -> dict[str, Any]:
         """What a worker needs to write into this run (JSON-safe, for ``workerinput``)."""
@@ -193,6 +204,19 @@ class WorkerRecorder:
         self.writer = writer
         self.state_key = state_key
         self.worker = worker
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """A shard's run row says which shard it is, even if this worker runs nothing."""
+        shard = self.config.stash.get(shard_key, None)
+        if shard is None:
+            return
+        self.writer.shard = shard
+        try:
+            self.writer.start()
+        except JournalError as error:
+            output: dict[str, Any] | None = getattr(self.config, "workeroutput", None)
+            if output is not None:
+                output.setdefault(WORKER_ERRORS, []).append(str(error))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_call(self, item: pytest.Item) -> None:
@@ -264,7 +288,11 @@ class RunRecorder:
         """Without xdist: write the run's row before the first experiment runs."""
         if self.config.option.collectonly:
             return
-        if any(self.state_key in item.stash for item in session.items):
+        shard = self.config.stash.get(shard_key, None)
+        if shard is not None:
+            # A shard always has a row, so that a merge tells an empty shard from a lost one.
+            self.writer.shard = shard
+        if shard is not None or any(self.state_key in item.stash for item in session.items):
             self.listen()
             self.start_run()
 
@@ -432,7 +460,8 @@ class XdistRecorder:
     def pytest_xdist_node_collection_finished(self, node: Any, ids: Sequence[str]) -> None:
         # Called before any test is scheduled: the row exists before the first result.
         recorder = self.recorder
-        if recorder.writer.run_id is None and any(map(looks_like_experiment, ids)):
+        sharded = recorder.config.getoption("experiment_shard", None) is not None
+        if recorder.writer.run_id is None and (sharded or any(map(looks_like_experiment, ids))):
             recorder.start_run()
 
     def pytest_handlecrashitem(self, crashitem: str, report: pytest.TestReport, sched: Any) -> None:

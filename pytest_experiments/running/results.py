@@ -64,6 +64,8 @@ class ExperimentResult:
     fingerprint: str | None = None
     #: With ``--reuse``: the id of the run whose journaled answer this result repeats.
     reused_from: int | None = None
+    #: With ``--reuse``: the uid of that run, which names it in any journal (ids are local).
+    reused_from_run: str | None = None
     #: Marked ``xfail``: its refutation was expected (reported as pytest's XFAIL).
     expected_to_fail: bool = False
     #: ``exp.tune``'s finished units of work (key -> scores), kept so a rerun resumes.

@@ -94,7 +94,7 @@ def test_a_new_journal_has_exactly_the_documented_schema(tmp_path: Path) -> None
     db = sqlite3.connect(path)
     assert shape(db) == shape(documented)
     assert dict(db.execute("SELECT key, value FROM meta")) == {
-        "schema_version": "2",
+        "schema_version": "3",
         "created_by": "pytest-experiments 0.1.0",
     }
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
@@ -215,11 +215,13 @@ def test_an_older_journal_is_migrated_step_by_step(
     def add_notes(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE results ADD COLUMN notes TEXT")
 
-    monkeypatch.setattr(journal_module, "SCHEMA_VERSION", 3)
+    current = journal_module.SCHEMA_VERSION
+    monkeypatch.setattr(journal_module, "SCHEMA_VERSION", current + 1)
     monkeypatch.setattr(journal_module, "MIGRATIONS", [*journal_module.MIGRATIONS, add_notes])
     open_journal(path).close()
     db = sqlite3.connect(path)
-    assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("3",)
+    version = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    assert version == (str(current + 1),)
     assert "notes" in [row[1] for row in db.execute("PRAGMA table_info(results)")]
 
 
@@ -233,12 +235,14 @@ def test_a_failing_migration_leaves_the_journal_as_it_was(
         db.execute("ALTER TABLE results ADD COLUMN notes TEXT")
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr(journal_module, "SCHEMA_VERSION", 3)
+    current = journal_module.SCHEMA_VERSION
+    monkeypatch.setattr(journal_module, "SCHEMA_VERSION", current + 1)
     monkeypatch.setattr(journal_module, "MIGRATIONS", [*journal_module.MIGRATIONS, half_done])
     with pytest.raises(JournalError, match="disk I/O error"):
         open_journal(path)
     db = sqlite3.connect(path)
-    assert db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone() == ("2",)
+    version = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    assert version == (str(current),)
     assert "notes" not in [row[1] for row in db.execute("PRAGMA table_info(results)")]
 
 

@@ -321,7 +321,7 @@ def damaged_journal(path: Path) -> None:
 
 NEWER = (
     "ERROR: {path} was written by a newer pytest-experiments (journal schema 99; this version "
-    "reads up to 2); upgrade pytest-experiments, or point --journal to another file. The journal "
+    "reads up to 3); upgrade pytest-experiments, or point --journal to another file. The journal "
     "was not changed."
 )
 DAMAGED = (
