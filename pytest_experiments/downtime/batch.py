@@ -33,7 +33,7 @@ from pytest_experiments.downtime.runtime import (
 )
 from pytest_experiments.downtime.scheduling import arrange, reorders
 from pytest_experiments.errors import DefinitionError
-from pytest_experiments.notebook.journal import JournalError, open_journal
+from pytest_experiments.notebook.journal import Journal, JournalError, open_journal
 from pytest_experiments.offsite.sharding import ShardRequest, cut
 from pytest_experiments.state import shard_key
 
@@ -213,7 +213,7 @@ class BatchPlanner:
         if self.shard is not None:
             batch = self._keep_shard(batch, items, config)
             states = self._states(items)
-        if self.reuse:
+        if self.reuse or (self.shard is not None and self.shard.resume):
             self._find_reusable(items, states)
         for job, index in zip(batch.jobs, sorted(states), strict=True):
             row = items[index].stash.get(reuse_key, None)
@@ -257,17 +257,21 @@ class BatchPlanner:
             return History()
         try:
             with open_journal(source, create=False) as journal:
-                skip = set()
-                if self.shard is not None:
-                    skip = {
-                        run.id
-                        for run in journal.runs()
-                        if run.shard and run.shard.get("batch") == self.shard.batch
-                    }
+                skip = self._batch_runs(journal)
                 return load_history(journal, nodeids, before=self.before, skip_runs=skip)
         except JournalError:
             # The journal's own hooks report an unusable journal; estimates just go without.
             return History()
+
+    def _batch_runs(self, journal: Journal) -> set[int]:
+        """The ids of the runs in ``journal`` that were shards of this run's batch."""
+        if self.shard is None:
+            return set()
+        return {
+            run.id
+            for run in journal.runs()
+            if run.shard and run.shard.get("batch") == self.shard.batch
+        }
 
     def _keep_shard(self, batch: Batch, items: list[pytest.Item], config: pytest.Config) -> Batch:
         """Keep this shard's items (``--exp-shard``), deselect the rest."""
@@ -313,16 +317,21 @@ class BatchPlanner:
 
     def _find_reusable(self, items: list[pytest.Item], states: dict[int, ExperimentState]) -> None:
         """Stash on each item the journaled result ``--reuse`` can report instead of running it:
-        from the run's journal, else from ``--exp-history``."""
-        sources = [path for path in (self.journal, self.history) if path is not None]
-        journals = []
+        from the run's journal, else from ``--exp-history``. ``--exp-resume`` alone takes only
+        the results of earlier attempts of the shard's batch, from the run's journal."""
+        resume_only = not self.reuse
+        sources = [self.journal] if resume_only else [self.journal, self.history]
+        journals: list[Journal] = []
+        allowed: list[set[int] | None] = []
         try:
             for path in sources:
-                if path.exists():
+                if path is not None and path.exists():
                     try:
-                        journals.append(open_journal(path, create=False))
+                        journal = open_journal(path, create=False)
                     except JournalError:
                         continue
+                    journals.append(journal)
+                    allowed.append(self._batch_runs(journal) if resume_only else None)
             if not journals:
                 return
             for index, state in states.items():
@@ -334,9 +343,9 @@ class BatchPlanner:
                 except DefinitionError as error:
                     state.problem = str(error)
                     continue
-                for journal in journals:
+                for journal, runs in zip(journals, allowed, strict=True):
                     row = find_reusable(journal, item.nodeid, state.result.fingerprint, self.before)
-                    if row is not None:
+                    if row is not None and (runs is None or row.run_id in runs):
                         item.stash[reuse_key] = row
                         break
         except JournalError:

@@ -61,6 +61,14 @@ def addoption(parser: pytest.Parser, add: Callable[..., None]) -> None:
         "estimated time at this run's sample, without running anything",
     )
     add(
+        None,
+        "--exp-plan-json",
+        dest="experiment_plan_json",
+        metavar="PATH",
+        help="with --exp-plan: also write the plan for tools to PATH as JSON (the journal, the "
+        "selected experiments with their estimates, and the shards of --exp-shards)",
+    )
+    add(
         "--budget",
         "--exp-budget",
         dest="experiment_budget",
@@ -182,7 +190,7 @@ def register(config: pytest.Config) -> None:
             return plugins
         plugins.append((BatchTerminal(config), "experiments-batch-terminal"))
         plugins.append((ProgressReporter(config, progress, started), "experiments-progress"))
-        if reuse:
+        if reuse or (shard is not None and shard.resume):
             plugins.append((ReuseReporter(config), "experiments-reuse-reporter"))
         return plugins
 

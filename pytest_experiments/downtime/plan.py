@@ -14,6 +14,7 @@ The formatting is plain functions; :class:`PlanPrinter` is the thin hook.
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -160,7 +161,7 @@ def shard_lines(batch: Batch, count: int) -> list[str]:
     """``--exp-plan --exp-shards N``: each shard's experiments and estimated time, as
     ``--exp-shard K/N`` would cut them (plain tests go to shard 1)."""
     costs = [job.estimate if job.estimate is not None else job.cost for job in batch.jobs]
-    shards = plan_shards(costs, count)
+    shards = plan_shards(costs, count, [job.nodeid for job in batch.jobs])
     loads = [sum(costs[job] for job in jobs) for jobs in shards]
     lines: list[str] = []
     for index, jobs in enumerate(shards, start=1):
@@ -180,6 +181,33 @@ def shard_lines(batch: Batch, count: int) -> list[str]:
             f"shard ({format_duration(mean)})"
         )
     return lines
+
+
+def plan_json(batch: Batch | None, journal: Path | None, count: int | None) -> dict[str, object]:
+    """``--exp-plan-json``: the plan as data: the journal, each selected experiment with its
+    estimated seconds, and with ``--exp-shards N`` each shard's experiments."""
+    jobs = batch.jobs if batch is not None else []
+    costs = [job.estimate if job.estimate is not None else job.cost for job in jobs]
+    data: dict[str, object] = {
+        "journal": None if journal is None else str(journal.resolve()),
+        "experiments": [
+            {"nodeid": job.nodeid, "seconds": round(cost, 3), "guessed": job.guess is not None}
+            for job, cost in zip(jobs, costs, strict=True)
+        ],
+        "tests": batch.tests if batch is not None else 0,
+    }
+    if count:
+        data["shards"] = [
+            {
+                "index": index,
+                "experiments": [jobs[job].nodeid for job in shard],
+                "seconds": round(sum(costs[job] for job in shard), 3),
+            }
+            for index, shard in enumerate(
+                plan_shards(costs, count, [job.nodeid for job in jobs]), start=1
+            )
+        ]
+    return data
 
 
 class PlanPrinter:
@@ -239,6 +267,10 @@ class PlanPrinter:
             reporter.write_sep("-", f"{shards} shards, longest first over the estimates")
             for line in shard_lines(batch, shards):
                 reporter.write_line(line)
+        target = self.config.getoption("experiment_plan_json", None)
+        if target:
+            path = self.config.invocation_params.dir / Path(str(target)).expanduser()
+            path.write_text(json.dumps(plan_json(batch, self.journal, shards), indent=1) + "\n")
         return True
 
     def entries(

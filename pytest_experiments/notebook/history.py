@@ -170,7 +170,7 @@ class Run(RunRow):
         seed_text = f", seed {seed}" if isinstance(seed, int) and not isinstance(seed, bool) else ""
         count = mode.get("shards")
         if isinstance(count, int) and not isinstance(count, bool):
-            seed_text += f", {count} shards"
+            seed_text += f", {count} shard{'s' if count != 1 else ''}"
         if mode.get("full"):
             return f"full{seed_text}"
         for key in ("sample", "ini_sample"):

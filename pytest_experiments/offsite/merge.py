@@ -241,7 +241,16 @@ def _without_shard(command: str, count: int) -> str:
             skip = False
             continue
         name = word.split("=", 1)[0]
-        if name in ("--exp-shard", "--shard", "--exp-batch", "--journal", "--exp-journal"):
+        if name == "--exp-resume":
+            continue
+        if name in (
+            "--exp-shard",
+            "--shard",
+            "--exp-batch",
+            "--journal",
+            "--exp-journal",
+            "--exp-history",
+        ):
             skip = "=" not in word
             continue
         kept.append(word)

@@ -60,12 +60,15 @@ def parse_shard_count(text: str, option: str = "--exp-shards") -> int:
     return count
 
 
-def partition(costs: Sequence[float], count: int) -> list[int]:
+def partition(costs: Sequence[float], count: int, names: Sequence[str] | None = None) -> list[int]:
     """The shard (0-based) of each job, by longest processing time first.
 
-    ``costs`` are the estimated seconds of the jobs in collection order.
+    ``costs`` are the estimated seconds of the jobs; equal costs go in the order of ``names``
+    (the node ids: the same on every machine, whatever order pytest-randomly or ``-p`` plugins
+    collect them in), else in the order given.
     """
-    order = sorted(range(len(costs)), key=lambda job: -costs[job])  # stable: collection order
+    rank = list(names) if names is not None else [""] * len(costs)
+    order = sorted(range(len(costs)), key=lambda job: (-costs[job], rank[job]))
     loads = [(0.0, shard) for shard in range(count)]
     assigned = [0] * len(costs)
     for job in order:

@@ -111,6 +111,16 @@ def addoption(parser: pytest.Parser, add: Callable[..., None]) -> None:
         help="read runtime estimates (and --reuse's earlier answers) from this journal too; it "
         "is only read. For shards that each write their own journal",
     )
+    add(
+        None,
+        "--exp-resume",
+        dest="experiment_resume",
+        action="store_true",
+        default=False,
+        help="with --exp-shard: report the answers an earlier attempt of the same shard batch "
+        "journaled instead of running those experiments again (what 'pytest-experiments "
+        "submit' gives a retried or requeued shard)",
+    )
 
 
 @dataclass(frozen=True)
@@ -121,6 +131,8 @@ class ShardRequest:
     count: int
     batch: str
     tests: str = "first"
+    #: Reuse what earlier attempts of this batch journaled (``--exp-resume``).
+    resume: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -132,6 +144,7 @@ class ShardRequest:
             count=int(data["count"]),
             batch=str(data["batch"]),
             tests=str(data.get("tests", "first")),
+            resume=bool(data.get("resume", False)),
         )
 
     def __str__(self) -> str:
@@ -146,7 +159,8 @@ def request_of(config: pytest.Config, settings: RunSettings) -> ShardRequest | N
     name = config.getoption("experiment_batch", None)
     batch = str(name) if name else default_batch(config, settings, shard.count)
     tests = str(config.getoption("experiment_shard_tests", "first") or "first")
-    return ShardRequest(shard.index, shard.count, batch, tests)
+    resume = bool(config.getoption("experiment_resume", False))
+    return ShardRequest(shard.index, shard.count, batch, tests, resume)
 
 
 def default_batch(config: pytest.Config, settings: RunSettings, count: int) -> str:
@@ -194,15 +208,18 @@ def cut(
     """The items (by position among ``nodeids``, the selection in collection order) that shard
     ``request`` keeps; ``experiments`` maps the position of each experiment to its estimated
     seconds. Plain tests follow ``request.tests``."""
-    positions = sorted(experiments)
+    positions = sorted(experiments, key=lambda position: nodeids[position])
     costs = [experiments[position] for position in positions]
-    shards = partition(costs, request.count)
+    shards = partition(costs, request.count, [nodeids[position] for position in positions])
     mine = {
         position
         for position, shard in zip(positions, shards, strict=True)
         if shard == request.index - 1
     }
-    tests = [position for position in range(len(nodeids)) if position not in experiments]
+    tests = sorted(
+        (position for position in range(len(nodeids)) if position not in experiments),
+        key=lambda position: nodeids[position],
+    )
     if request.tests == "all":
         mine.update(tests)
     elif request.tests == "split":
@@ -227,9 +244,10 @@ def cut(
     return Cut(sorted(mine), info)
 
 
-def plan_shards(costs: Sequence[float], count: int) -> list[list[int]]:
-    """For ``--exp-plan --exp-shards N``: the jobs (by index into ``costs``) of each shard."""
+def plan_shards(costs: Sequence[float], count: int, nodeids: Sequence[str]) -> list[list[int]]:
+    """For ``--exp-plan --exp-shards N``: the jobs (by index into ``costs``) of each shard, cut
+    as :func:`cut` cuts them."""
     shards: list[list[int]] = [[] for _ in range(count)]
-    for job, shard in enumerate(partition(costs, count)):
+    for job, shard in enumerate(partition(costs, count, nodeids)):
         shards[shard].append(job)
     return shards
