@@ -161,6 +161,10 @@ def submit(
     return result
 
 
+def integrity(total: int, distinct: int, selected: int) -> str:
+    return "nothing lost or doubled" if total == distinct == selected else "MISMATCH"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--experiments", type=int, default=30)
@@ -190,8 +194,8 @@ def main() -> None:
         took = [finished - started for _, started, finished, _ in rows if finished is not None]
         total, distinct = counts(journal, run_id)
         print(
-            f"2. submit --shards {args.shards} (1 CPU each, 2 CPUs in the cluster): {wall:.1f} s wall "
-            f"({wall / local:.2f}x the -n 2 run)"
+            f"2. submit --shards {args.shards} (1 CPU each, 2 CPUs in the cluster): "
+            f"{wall:.1f} s wall ({wall / local:.2f}x the -n 2 run)"
         )
         print(
             "   estimated shard loads: "
@@ -205,7 +209,7 @@ def main() -> None:
         )
         print(
             f"   merged run {run_id}: {total} results, {distinct} distinct, of {len(seconds)} "
-            f"selected: {'nothing lost or doubled' if total == distinct == len(seconds) else 'MISMATCH'}"
+            f"selected: {integrity(total, distinct, len(seconds))}"
         )
 
         longest = max(range(len(estimates)), key=lambda index: estimates[index]) + 1
@@ -224,7 +228,7 @@ def main() -> None:
             print("   " + retry[0][:150])
         print(
             f"   merged run {run_id}: {total} results, {distinct} distinct, of {len(seconds)} "
-            f"selected: {'nothing lost or doubled' if total == distinct == len(seconds) else 'MISMATCH'}"
+            f"selected: {integrity(total, distinct, len(seconds))}"
         )
 
 
