@@ -21,6 +21,11 @@ The script then measures, one after another on the same machine:
    estimated time: the retry's resume, the wall time against step 2's (what the kill cost), and
    again the count of results against the experiments selected.
 
+With ``--scale-shards S --scale-results R`` it also measures the merge at scale, without the
+cluster: S synthetic shard journals of R results each (copies of a real shard's journal with
+the shard's index, uid and node ids rewritten) merged one after another into one journal, as
+``submit`` merges them: the time of each merge early and late, the total, and the journal's size.
+
 Figures are printed, never asserted; the script exits non-zero only when a step fails to run.
 """
 
@@ -141,7 +146,9 @@ def submit(
             pattern = f"--exp-shard={kill_shard}/{shards} --exp-batch={batch}"
             deadline = time.monotonic() + 600
             while time.monotonic() < deadline:
-                found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True)
+                found = subprocess.run(
+                    ["pgrep", "-f", "--", pattern], capture_output=True, text=True
+                )
                 pids = [int(pid) for pid in found.stdout.split() if int(pid) != os.getpid()]
                 if pids:
                     time.sleep(kill_after)
@@ -161,6 +168,70 @@ def submit(
     return result
 
 
+def synthetic_shard(template: Path, target: Path, index: int, count: int, results: int) -> None:
+    """A copy of a real shard journal as shard ``index`` of ``count`` of batch ``scale``,
+    holding ``results`` results (the template's first result, node ids made unique)."""
+    import shutil
+
+    shutil.copy(template, target)
+    with sqlite3.connect(target) as connection:
+        (run_id, shard) = connection.execute("SELECT id, shard FROM runs LIMIT 1").fetchone()
+        data = json.loads(shard)
+        data.update(index=index, count=count, batch="scale", partition="scale")
+        connection.execute(
+            "UPDATE runs SET uid = ?, shard = ? WHERE id = ?",
+            (f"scale-{index}", json.dumps(data), run_id),
+        )
+        connection.execute("DELETE FROM runs WHERE id != ?", (run_id,))
+        connection.execute("DELETE FROM shards")
+        row = connection.execute(
+            "SELECT * FROM results WHERE run_id = ? LIMIT 1", (run_id,)
+        ).fetchone()
+        names = [column[1] for column in connection.execute("PRAGMA table_info(results)")]
+        connection.execute("DELETE FROM results")
+        nodeid = names.index("nodeid")
+        keep = [name for name in names if name != "id"]
+        for number in range(results):
+            values = dict(zip(names, row, strict=True))
+            values["nodeid"] = f"{row[nodeid]}-{index}-{number}"
+            connection.execute(
+                f"INSERT INTO results ({', '.join(keep)}) VALUES ({', '.join('?' * len(keep))})",
+                [values[name] for name in keep],
+            )
+    (target.parent / (target.name + "-wal")).unlink(missing_ok=True)
+
+
+def scale(template: Path, folder: Path, shards: int, results: int) -> None:
+    from pytest_experiments.notebook.journal import open_journal
+    from pytest_experiments.offsite.merge import merge
+
+    sources = []
+    for index in range(1, shards + 1):
+        path = folder / f"scale-{index}.sqlite"
+        synthetic_shard(template, path, index, shards, results)
+        sources.append(path)
+    target = folder / "scale-journal.sqlite"
+    times = []
+    started = time.perf_counter()
+    for path in sources:
+        before = time.perf_counter()
+        with open_journal(target) as journal:
+            merge([path], journal)
+        times.append(time.perf_counter() - before)
+    total = time.perf_counter() - started
+    with sqlite3.connect(target) as connection:
+        (count,) = connection.execute("SELECT COUNT(*) FROM results").fetchone()
+    tenth = max(1, shards // 10)
+    early = statistics.median(times[:tenth]) * 1000
+    late = statistics.median(times[-tenth:]) * 1000
+    size = target.stat().st_size / 2**20
+    print(
+        f"4. merge at scale: {shards} shards x {results} results, one merge per shard as "
+        f"submit does: {total:.1f} s in all; a merge took {early:.0f} ms (median of the first "
+        f"tenth) to {late:.0f} ms (last tenth); {count} results, journal {size:.0f} MiB"
+    )
+
+
 def integrity(total: int, distinct: int, selected: int) -> str:
     return "nothing lost or doubled" if total == distinct == selected else "MISMATCH"
 
@@ -169,6 +240,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--experiments", type=int, default=30)
     parser.add_argument("--shards", type=int, default=4)
+    parser.add_argument("--scale-shards", type=int, default=0)
+    parser.add_argument("--scale-results", type=int, default=100)
     args = parser.parse_args()
     seconds = durations(args.experiments)
     print(f"machine: {platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
@@ -230,6 +303,9 @@ def main() -> None:
             f"   merged run {run_id}: {total} results, {distinct} distinct, of {len(seconds)} "
             f"selected: {integrity(total, distinct, len(seconds))}"
         )
+        if args.scale_shards:
+            template = project / ".experiments" / "submit" / "bench-clean" / "shard-1.sqlite"
+            scale(template, Path(folder), args.scale_shards, args.scale_results)
 
 
 if __name__ == "__main__":
