@@ -171,10 +171,11 @@ def submit(
 def synthetic_shard(template: Path, target: Path, index: int, count: int, results: int) -> None:
     """A copy of a real shard journal as shard ``index`` of ``count`` of batch ``scale``,
     holding ``results`` results (the template's first result, node ids made unique)."""
-    import shutil
-
-    shutil.copy(template, target)
-    with sqlite3.connect(target) as connection:
+    source, connection = sqlite3.connect(template), sqlite3.connect(target)
+    source.backup(connection)
+    source.close()
+    connection.execute("PRAGMA journal_mode=DELETE")
+    with connection:
         (run_id, shard) = connection.execute("SELECT id, shard FROM runs LIMIT 1").fetchone()
         data = json.loads(shard)
         data.update(index=index, count=count, batch="scale", partition="scale")
@@ -198,7 +199,7 @@ def synthetic_shard(template: Path, target: Path, index: int, count: int, result
                 f"INSERT INTO results ({', '.join(keep)}) VALUES ({', '.join('?' * len(keep))})",
                 [values[name] for name in keep],
             )
-    (target.parent / (target.name + "-wal")).unlink(missing_ok=True)
+    connection.close()
 
 
 def scale(template: Path, folder: Path, shards: int, results: int) -> None:

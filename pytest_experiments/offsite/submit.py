@@ -33,6 +33,7 @@ import datetime
 import json
 import os
 import secrets
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -226,15 +227,20 @@ def plan(
         "no:cacheprovider",
     ]
     completed = subprocess.run(command, cwd=directory, capture_output=True, text=True)
-    if completed.returncode != 0 or not target.exists():
-        tail = "\n".join((completed.stdout + completed.stderr).strip().splitlines()[-15:])
-        raise SubmitError(
-            f"the plan of the shards failed (pytest {describe_status(completed.returncode)}); "
-            f"fix the pytest arguments and submit again. pytest said:\n{tail}"
-        )
-    data: dict[str, Any] = json.loads(target.read_text())
-    data["output"] = completed.stdout
-    return data
+    if completed.returncode in (0, 5) and target.exists():
+        data: dict[str, Any] = json.loads(target.read_text())
+        if not data.get("experiments"):
+            raise SubmitError(
+                "the pytest arguments select no experiments, so there is nothing to shard; "
+                "check the paths, -k and -m (pytest ARGS --exp-plan shows what they select)"
+            )
+        data["output"] = completed.stdout
+        return data
+    tail = "\n".join((completed.stdout + completed.stderr).strip().splitlines()[-15:])
+    raise SubmitError(
+        f"the plan of the shards failed (pytest {describe_status(completed.returncode)}); "
+        f"fix the pytest arguments and submit again. pytest said:\n{tail}"
+    )
 
 
 def snapshot(journal: Path, target: Path) -> Path | None:
@@ -554,7 +560,11 @@ def run(options: Options, say: Callable[[str], None] = print) -> int:
     if folder.exists():
         raise SubmitError(f"{folder} exists already: a batch named {batch}; choose --batch NAME")
     folder.mkdir(parents=True)
-    shown_plan = plan(pytest_args, options.shards, directory, folder, journal_option)
+    try:
+        shown_plan = plan(pytest_args, options.shards, directory, folder, journal_option)
+    except SubmitError:
+        shutil.rmtree(folder, ignore_errors=True)  # nothing was submitted: leave no trace
+        raise
     journal = Path(shown_plan.get("journal") or directory / DEFAULT_JOURNAL)
     for line in _shard_plan_lines(shown_plan):
         say(line)

@@ -168,6 +168,22 @@ def test_bad_pytest_arguments_stop_before_anything_is_queued(submit: Submit) -> 
     assert "submitted" not in done.stdout and "started" not in done.stdout
 
 
+def test_arguments_that_select_no_experiments_submit_nothing(project: Path, submit: Submit) -> None:
+    done = submit("--shards", "2", "--executor", "local", "--", "-k", "plain")
+    assert done.returncode == 2
+    assert "the pytest arguments select no experiments, so there is nothing to shard" in (
+        done.stderr
+    )
+    assert list((project / ".experiments" / "submit").iterdir()) == []
+
+
+def test_more_shards_than_experiments_leave_some_empty(project: Path, submit: Submit) -> None:
+    done = submit("--shards", "8", "--executor", "local", "--", "--full", "-q")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count(" finished on ") == 8
+    assert_each_experiment_once(project)
+
+
 def test_local_shards_cannot_be_left_running(submit: Submit) -> None:
     done = submit("--shards", "2", "--executor", "local", "--no-wait", "--", "--full")
     assert done.returncode == 2
