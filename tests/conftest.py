@@ -21,7 +21,9 @@ def pytester(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pyte
     In-process inner runs find the plugin already imported by the outer run; that warning is an
     artefact of testing a plugin in-process, not something a user sees.
     """
-    monkeypatch.setenv("PYTEST_ADDOPTS", "-W ignore::pytest.PytestAssertRewriteWarning")
+    # pytest-sugar (in the dev extra) takes over the terminal when the outer run's output is
+    # a terminal, and would in every in-process inner run too; the tests of it ask for it.
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-W ignore::pytest.PytestAssertRewriteWarning -p no:sugar")
     # Experiment lines wrap at the terminal's width; most tests match whole lines, so give
     # them a wide terminal (tests of the wrapping set their own).
     monkeypatch.setenv("COLUMNS", "1000")

@@ -91,3 +91,21 @@ def test_pytest_timeout_killing_an_experiment_leaves_its_row(pytester: pytest.Py
     with sqlite3.connect(pytester.path / ".experiments" / "journal.sqlite") as connection:
         ((status, error),) = connection.execute("SELECT status, error FROM results").fetchall()
     assert status == "crashed" and "did not finish" in error
+
+
+def test_pytest_sugar_shows_each_refutation_once_and_says_the_verdicts(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("pytest_sugar")
+    monkeypatch.setenv("PYTEST_ADDOPTS", "-W ignore::pytest.PytestAssertRewriteWarning")
+    monkeypatch.setenv("NO_COLOR", "1")
+    pytester.makepyfile(test_study=REFUTED_AND_FAILING)
+    result = pytester.runpytest_subprocess(
+        "--force-sugar", "--no-journal", "-p", "no:cacheprovider", "-ra"
+    )
+    assert result.ret == 1
+    output = result.stdout.str()
+    assert output.count("expected:    >= 0.9") == 1  # the details, as sugar reports a failure
+    assert "assumptions refuted" not in output
+    assert output.count("REFUTED test_study.py::exp_low") == 1  # the short summary, once
+    result.stdout.fnmatch_lines(["experiments: 1 refuted (pytest-sugar's Results below count*"])

@@ -18,10 +18,12 @@ from pytest_experiments.running.results import (
     ExperimentResult,
 )
 from pytest_experiments.running.summary import (
+    is_sugar,
     short_summary_lines,
     terminal_width,
     write_experiments,
     write_refuted,
+    write_sugar_counts,
 )
 from pytest_experiments.settings import RunSettings
 
@@ -113,8 +115,12 @@ class ResultsReporter:
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
         results = sorted(self.results.values(), key=lambda result: result.index)
-        write_refuted(terminalreporter, results)
+        sugar = is_sugar(terminalreporter)
+        if not sugar:  # pytest-sugar printed each refutation as it happened
+            write_refuted(terminalreporter, results)
         write_experiments(terminalreporter, results)
+        if sugar and results:
+            write_sugar_counts(terminalreporter, results)
 
 
 class ShortSummary:
@@ -133,6 +139,11 @@ class ShortSummary:
         if getattr(terminalreporter, "no_summary", False) or not reportchars:
             return
         results = sorted(self.reporter.results.values(), key=lambda result: result.index)
+        if is_sugar(terminalreporter):
+            # pytest-sugar files refutations under "failed" and inconclusive verdicts under
+            # "skipped", which pytest's own short summary lists already.
+            listed = {"refuted": "f" in reportchars, "inconclusive": "s" in reportchars}
+            results = [result for result in results if not listed.get(result.status, False)]
         lines = short_summary_lines(results, reportchars, terminal_width(terminalreporter))
         if not lines:
             return

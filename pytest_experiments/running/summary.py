@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from pytest_experiments.running.results import ExperimentResult
+from pytest_experiments.running.results import STATUSES, ExperimentResult
 
 _MARKUP = {
     "confirmed": {"green": True},
@@ -38,6 +38,30 @@ def write_refuted(reporter: pytest.TerminalReporter, results: Sequence[Experimen
         for line in result.details().splitlines():
             for piece in wrap(line, width, DETAIL_INDENT):
                 reporter.write_line(piece)
+
+
+def is_sugar(reporter: object) -> bool:
+    """Whether pytest-sugar's terminal reporter replaced pytest's (it does when the output is
+    a terminal, or with ``--force-sugar``)."""
+    return type(reporter).__name__ == "SugarTerminalReporter"
+
+
+def write_sugar_counts(
+    reporter: pytest.TerminalReporter, results: Sequence[ExperimentResult]
+) -> None:
+    """pytest-sugar's ``Results`` block counts passed, failed and skipped, not verdicts: say
+    the verdicts in a line of our own before it."""
+    statuses = [result.status for result in results]
+    order = [*STATUSES, *sorted(set(statuses) - set(STATUSES))]
+    text = ", ".join(
+        f"{statuses.count(status)} {status}" for status in order if statuses.count(status)
+    )
+    line = (
+        f"experiments: {text} (pytest-sugar's Results below count confirmed and answered "
+        "as passed, refuted as failed, inconclusive as skipped)"
+    )
+    for piece in wrap(line, terminal_width(reporter), "    "):
+        reporter.write_line(piece, bold=True)
 
 
 def write_inconclusive_reasons(
