@@ -424,7 +424,7 @@ class Watcher:
             )
             submission.save()
             return
-        state = _state(self.jobs[index])
+        state = _state(self.jobs[index], submission.executor)
         why = f"job {attempt.job} {state.lower()}"
         if end.exit_status is not None:
             why += f", pytest {describe_status(end.exit_status)}"
@@ -513,12 +513,28 @@ class Watcher:
         return run.exit_status if run.exit_status is not None else EXIT_INCOMPLETE
 
 
-def _state(job: Any) -> str:
-    """The job's state as the scheduler says it now (CANCELLED, FAILED, TIMEOUT, …)."""
+def _state(job: Any, executor: str) -> str:
+    """The job's state as the scheduler says it now (CANCELLED, FAILED, TIMEOUT, …): on
+    Slurm from ``sacct`` for this one job (submitit's cached view of an array can lag)."""
+    if executor == "slurm":
+        # Accounting can lag the controller by a moment right after a job ends.
+        for _ in range(10):
+            try:
+                found = subprocess.run(
+                    ["sacct", "-j", str(job.job_id), "-X", "-n", "-P", "-o", "State"],
+                    capture_output=True,
+                    text=True,
+                    timeout=30,
+                    check=False,
+                )
+            except (OSError, subprocess.SubprocessError):
+                break
+            states = found.stdout.split()
+            if found.returncode == 0 and states and states[0] not in ("RUNNING", "PENDING"):
+                return states[0]
+            time.sleep(0.5)
     try:
-        info = job.get_info(mode="force")
-        state = info.get("State") if isinstance(info, dict) else None
-        return str(state or job.state).split(" ")[0]
+        return str(job.state).split(" ")[0]
     except Exception:
         return "UNKNOWN"
 
