@@ -217,11 +217,35 @@ def _function_source(function: object) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _code_source(code: types.CodeType) -> str:
+    found = _module_functions(code.co_filename).get(code.co_firstlineno)
+    if found is not None:
+        return found
     try:
         return inspect.getsource(code)
     except (OSError, TypeError):
         # No source file (generated code): the compiled code stands in for the text.
         return repr((code.co_code, code.co_consts, code.co_names))
+
+
+@functools.lru_cache(maxsize=256)
+def _module_functions(filename: str) -> dict[int, str]:
+    """The source of each function defined in a module file, by its code's first line (its
+    first decorator's): one parse of the file instead of ``inspect.getsource`` per function,
+    whose tokenizing of the block costs most of a trivial experiment's fingerprint."""
+    import ast
+
+    try:
+        text = Path(filename).read_text(encoding="utf-8")
+        tree = ast.parse(text)
+    except (OSError, SyntaxError, UnicodeDecodeError, ValueError):
+        return {}
+    lines = text.splitlines(keepends=True)
+    found: dict[int, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno:
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            found[first] = "".join(lines[first - 1 : node.end_lineno])
+    return found
 
 
 def _file_digest(path: Path) -> str:

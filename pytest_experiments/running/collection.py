@@ -9,6 +9,7 @@ file, never an INTERNALERROR.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import inspect
 from pathlib import Path
 
@@ -153,6 +154,16 @@ def tuning_first(items: list[pytest.Item]) -> None:
     items[:] = first + [item for index, item in enumerate(items) if index not in needed]
 
 
+@functools.lru_cache(maxsize=1024)
+def _mentions_tuning(path: str) -> bool:
+    """Whether the module's text has ``tuned(`` or ``narrowed(`` at all (read once per file)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return True  # unknown: look at the function itself
+    return "tuned(" in text or "narrowed(" in text
+
+
 def _tunings_read(item: pytest.Item) -> list[str]:
     """The tuning experiments an experiment's code names in ``exp.tuned``/``exp.narrowed``."""
     import ast
@@ -163,6 +174,8 @@ def _tunings_read(item: pytest.Item) -> list[str]:
         EXPERIMENT_PREFIX
     ):
         return []
+    if not _mentions_tuning(str(getattr(item, "path", ""))):
+        return []  # most modules: no function of theirs can name a tuning
     try:
         tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
     except (OSError, TypeError, SyntaxError):
