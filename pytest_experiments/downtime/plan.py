@@ -167,7 +167,8 @@ def shard_lines(batch: Batch, count: int) -> list[str]:
     for index, jobs in enumerate(shards, start=1):
         guessed = sum(1 for job in jobs if batch.jobs[job].guess is not None)
         tail = f", {guessed} guessed" if guessed else ""
-        tests = f" + {batch.tests} plain tests" if index == 1 and batch.tests else ""
+        plain = "plain test" if batch.tests == 1 else "plain tests"
+        tests = f" + {batch.tests} {plain}" if index == 1 and batch.tests else ""
         size = f"{len(jobs)} experiment{'s' if len(jobs) != 1 else ''}"
         lines.append(
             f"shard {index}/{count}: {size}{tests}, about {_sum([loads[index - 1]])}{tail}"

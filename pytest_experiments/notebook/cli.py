@@ -38,6 +38,7 @@ from pytest_experiments.notebook.history import (
     STATUSES,
     Result,
     Run,
+    agreement_summary,
     count_runs,
     describe_error,
     find_experiments,
@@ -443,15 +444,10 @@ def render_history(results: list[Result]) -> str:
         rows.append(row)
     lines.append(format_table(header, rows, right=[0]))
     if agreements:
-        agreed = sum(agreement.outcome == "agrees" for agreement in agreements.values())
-        contradicted = sum(agreement.outcome == "contradicts" for agreement in agreements.values())
-        summary = (
-            f"sample verdicts: {agreed} of {len(agreements)} agreed with the nearest "
-            "full-data verdict"
-        )
-        if contradicted:
-            summary += f", {contradicted} contradicted it"
-        lines += ["", summary]
+        counts: dict[str, int] = {}
+        for agreement in agreements.values():
+            counts[agreement.outcome] = counts.get(agreement.outcome, 0) + 1
+        lines += ["", agreement_summary(counts)]
     elif any(not result.full_data and result.is_verdict for result in results):
         lines += ["", "sample verdicts: no full-data verdict to compare with yet (run --full)"]
     return "\n".join(lines)

@@ -480,6 +480,36 @@ def find_experiments(connection: sqlite3.Connection, query: str) -> list[Match]:
 # -- how sample verdicts held up ---------------------------------------------------------------
 
 
+#: How a sample verdict compares with the full-data verdict: agreed (the same decisive
+#: verdict), contradicted (the opposite one), undecided (inconclusive on the sample: it claimed
+#: nothing), unsupported (decisive on the sample, inconclusive on all the data).
+AGREEMENT_OUTCOMES = ("agreed", "contradicted", "undecided", "unsupported")
+
+
+def agreement_outcome(sample: str, full: str) -> str:
+    """One of :data:`AGREEMENT_OUTCOMES` for a sample status against a full-data status."""
+    if sample == "inconclusive":
+        return "undecided"
+    if sample == full:
+        return "agreed"
+    if full == "inconclusive":
+        return "unsupported"
+    return "contradicted"
+
+
+def agreement_summary(counts: dict[str, int]) -> str:
+    """``sample verdicts against the nearest full-data verdict: 3 agreed, 0 contradicted, 1
+    undecided (inconclusive on the sample)``, plus the unsupported ones when there are any."""
+    text = (
+        "sample verdicts against the nearest full-data verdict: "
+        f"{counts.get('agreed', 0)} agreed, {counts.get('contradicted', 0)} contradicted, "
+        f"{counts.get('undecided', 0)} undecided (inconclusive on the sample)"
+    )
+    if counts.get("unsupported"):
+        text += f", {counts['unsupported']} decided where all the data did not"
+    return text
+
+
 @dataclass(frozen=True)
 class Agreement:
     """A sample verdict compared with the nearest full-data verdict of the same experiment."""
@@ -489,17 +519,12 @@ class Agreement:
 
     @property
     def outcome(self) -> str:
-        """``agrees``, ``contradicts`` (both decisive, opposite) or ``differs`` (one of them
-        inconclusive)."""
-        if self.sample.status == self.full.status:
-            return "agrees"
-        if {self.sample.status, self.full.status} == {"confirmed", "refuted"}:
-            return "contradicts"
-        return "differs"
+        """One of :data:`AGREEMENT_OUTCOMES`."""
+        return agreement_outcome(self.sample.status, self.full.status)
 
     def text(self) -> str:
-        if self.outcome == "agrees":
-            return f"agrees (run {self.full.run_id})"
+        if self.outcome == "agreed":
+            return f"agreed (run {self.full.run_id})"
         return f"{self.outcome}: full data {self.full.status} (run {self.full.run_id})"
 
 

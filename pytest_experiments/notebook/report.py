@@ -26,6 +26,8 @@ from pytest_experiments.notebook.history import (
     VERDICTS,
     Result,
     Run,
+    agreement_outcome,
+    agreement_summary,
     iter_rows,
     latest_run_ids,
     list_runs,
@@ -63,8 +65,8 @@ class Entry:
     history: list[Result]  # newest first, at most HISTORY_ENTRIES
     results: int  # how many results the journal holds for it
     last_full: Result | None = None  # the newest full-data result, when current is a sample
-    agreed: int = 0  # sample verdicts that matched the nearest full-data verdict
-    compared: int = 0  # sample verdicts that had a full-data verdict to compare with
+    #: Sample verdicts against the nearest full-data verdict, by ``agreement_outcome``.
+    agreement: dict[str, int] = field(default_factory=dict)
     flips: list[Flip] = field(default_factory=list)
     latest_run: int | None = None  # the journal's newest run, to tell when this one was not in it
 
@@ -119,13 +121,15 @@ class Entry:
             return None
         return f"not in the latest run ({self.latest_run}); last ran in run {self.current.run_id}"
 
+    @property
+    def compared(self) -> int:
+        """Sample verdicts that had a full-data verdict to compare with."""
+        return sum(self.agreement.values())
+
     def agreement_text(self) -> str | None:
         if not self.compared:
             return None
-        return (
-            f"{self.agreed} of {self.compared} sample verdicts agreed with the nearest "
-            "full-data verdict"
-        )
+        return agreement_summary(self.agreement)
 
 
 @dataclass
@@ -240,8 +244,8 @@ def _scan_verdicts(
         full.sort()
         times = [when for when, _ in full]
         for when, status in samples:
-            entry.compared += 1
-            entry.agreed += full[nearest(times, when)][1] == status
+            outcome = agreement_outcome(status, full[nearest(times, when)][1])
+            entry.agreement[outcome] = entry.agreement.get(outcome, 0) + 1
 
     rows = iter_rows(
         connection,

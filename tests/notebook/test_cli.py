@@ -183,11 +183,14 @@ def test_show_gives_the_history_and_how_sample_verdicts_held_up(run_cli: Cli, la
     assert "confirmed" in run4 and "0.975 [0.967, 0.982]" in run4 and "full (1,797 rows)" in run4
     assert "(full data)" in run4 and "9f8e7d6c" in run4
     # Run 3 (sample) is nearest in time to run 2 (full): 12.6 h before it vs 37 h to run 4.
-    assert "5% (90/1,797 rows)" in run3 and "agrees (run 2)" in run3
+    assert "5% (90/1,797 rows)" in run3 and "agreed (run 2)" in run3
     assert "9f8e7d6c-dirty" in run3
-    assert "inconclusive" in run1 and "differs: full data confirmed (run 2)" in run1
-    assert "sample verdicts: 1 of 2 agreed with the nearest full-data verdict" in out
-    assert "contradicted" not in out
+    assert "inconclusive" in run1 and "undecided: full data confirmed (run 2)" in run1
+    assert (
+        "sample verdicts against the nearest full-data verdict: 1 agreed, 0 contradicted, "
+        "1 undecided (inconclusive on the sample)"
+    ) in out
+    assert "contradicted:" not in out
 
 
 def test_show_flags_a_sample_verdict_that_contradicts_the_full_data(
@@ -195,9 +198,9 @@ def test_show_flags_a_sample_verdict_that_contradicts_the_full_data(
 ) -> None:
     outcome = run_cli.on(lab, "show", "scaling_helps")
     assert outcome.status == 0
-    assert "contradicts: full data confirmed (run 2)" in row_of(outcome.out, "3  ")
-    assert "agrees (run 2)" in row_of(outcome.out, "1  ")
-    assert "1 of 2 agreed with the nearest full-data verdict, 1 contradicted it" in outcome.out
+    assert "contradicted: full data confirmed (run 2)" in row_of(outcome.out, "3  ")
+    assert "agreed (run 2)" in row_of(outcome.out, "1  ")
+    assert "verdict: 1 agreed, 1 contradicted, 0 undecided" in outcome.out
 
 
 def test_show_matches_part_of_the_question(run_cli: Cli, lab: Path) -> None:
@@ -373,7 +376,10 @@ def test_report_is_the_knowledge_base_in_markdown(run_cli: Cli, lab: Path) -> No
         "commit 9f8e7d6c, 120.00s"
     ) in svc
     assert "- recorded: kernel='rbf', C=1" in svc
-    assert "- 1 of 2 sample verdicts agreed with the nearest full-data verdict" in svc
+    assert (
+        "- sample verdicts against the nearest full-data verdict: 1 agreed, 0 contradicted, "
+        "1 undecided (inconclusive on the sample)"
+    ) in svc
     assert "- changed recently: inconclusive → confirmed in run 2" in svc
     history = [line for line in svc.splitlines() if line.startswith("| ") and "run" not in line]
     assert [line.split(" | ")[0] for line in history] == ["| 4", "| 3", "| 2", "| 1"]
@@ -788,7 +794,7 @@ def test_reused_copies_are_not_counted_as_more_evidence(run_cli: Cli, tmp_path: 
     journal.result(full, "t.py::exp_a", question="q", status="confirmed", answer=1, fraction=1.0)
     journal.close()
     show = run_cli.on(journal.path, "show", "exp_a").out
-    assert "sample verdicts: 1 of 1 agreed" in show
+    assert "sample verdicts against the nearest full-data verdict: 1 agreed" in show
     html = tmp_path / "r.html"
     assert run_cli.on(journal.path, "report", "--html", html).status == 0
     assert f"{reused} (reused from {sample})" in html.read_text()

@@ -87,7 +87,10 @@ def test_the_page_holds_every_question_with_its_evidence(
     assert "0.975 [0.967, 0.982]" in svc
     assert "[0.967, 0.982] at 95% (wilson, n=1,797)" in svc
     assert "full (1,797 rows), seed 12345" in svc
-    assert "1 of 2 sample verdicts agreed with the nearest full-data verdict" in svc
+    assert (
+        "sample verdicts against the nearest full-data verdict: 1 agreed, 0 contradicted, "
+        "1 undecided" in svc
+    )
     assert "<code>9f8e7d6c</code>" in svc
     assert '<span class="badge s-refuted">refuted</span>' in section_of(page, SCALING)
     summary = page.split('aria-label="current verdicts"')[1].split("</div>\n\n")[0]
