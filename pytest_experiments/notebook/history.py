@@ -28,6 +28,7 @@ from pytest_experiments.notebook.journal import (
     JournalError,
     RunRow,
 )
+from pytest_experiments.settings import DEFAULT_FRACTION
 
 #: Statuses a result row can have, in the order counts are shown.
 STATUSES = RESULT_STATUSES
@@ -179,7 +180,7 @@ class Run(RunRow):
                 return f"sample {share * 100:.3g}%{seed_text}"
             if isinstance(share, str) and share:
                 return f"sample {share}{seed_text}"
-        return f"sample (default){seed_text}"
+        return f"sample {DEFAULT_FRACTION * 100:.3g}%{seed_text}"
 
 
 def timestamp(seconds: float | None) -> str:

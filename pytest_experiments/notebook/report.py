@@ -302,9 +302,16 @@ def status_word(status: str) -> str:
     return f"**{status}**" if status in ("refuted", "failed", "error", "crashed") else status
 
 
+def count_text(count: int, status: str) -> str:
+    """``3 confirmed``, ``1 error``, ``4 errors``: statuses read as adjectives but one."""
+    if status == "error" and count != 1:
+        return f"{count} errors"
+    return f"{count} {status}"
+
+
 def summary_text(kb: KnowledgeBase) -> str:
     counts = kb.counts()
-    parts = [f"{count} {status}" for status, count in counts.items()]
+    parts = [count_text(count, status) for status, count in counts.items()]
     total = len(kb.entries)
     noun = "experiment" if total == 1 else "experiments"
     return f"{total} {noun}" + (": " + ", ".join(parts) if parts else "")
@@ -341,7 +348,8 @@ def render_markdown(kb: KnowledgeBase) -> str:
         out += ["The journal holds no results yet; run your experiments with pytest.", ""]
         return "\n".join(out)
 
-    out += [f"## Changed recently (last {kb.recent_runs} runs)", ""]
+    runs = "run" if kb.recent_runs == 1 else f"{kb.recent_runs} runs"
+    out += [f"## Changed recently (last {runs})", ""]
     if kb.flips:
         out += _table(
             ["run", "date", "verdict", "question", "experiment"],

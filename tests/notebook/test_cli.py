@@ -397,7 +397,7 @@ def test_report_is_the_knowledge_base_in_markdown(run_cli: Cli, lab: Path) -> No
 
 def test_report_changed_recently_covers_the_last_n_runs(run_cli: Cli, lab: Path) -> None:
     out = run_cli.on(lab, "report", "--recent", "1").out
-    changed = out.split("## Changed recently (last 1 runs)")[1].split("## Questions")[0]
+    changed = out.split("## Changed recently (last run)")[1].split("## Questions")[0]
     assert "refuted → confirmed" in changed
     assert "confirmed → **refuted**" not in changed
     assert "inconclusive → confirmed" not in changed
