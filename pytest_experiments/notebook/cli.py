@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import shutil
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
@@ -335,7 +336,7 @@ def cmd_runs(args: argparse.Namespace, connection: sqlite3.Connection, path: Pat
     present = [status for status in STATUSES if any(run.counts.get(status) for run in runs)]
     extra = sorted({status for run in runs for status in run.counts} - set(STATUSES))
     statuses = present + extra
-    header = ["run", "started", "took", "mode", "commit", *statuses, "command"]
+    header = ["run", "started", "took", "mode", "commit", *statuses]
     rows = [
         [
             str(run.id),
@@ -344,11 +345,17 @@ def cmd_runs(args: argparse.Namespace, connection: sqlite3.Connection, path: Pat
             run.mode_text(),
             run.commit_text(),
             *(str(run.counts.get(status, 0)) for status in statuses),
-            _one_line(run.command, 50),
         ]
         for run in runs
     ]
     right = [0, *range(5, 5 + len(statuses))]
+    # The command takes what the terminal has left (COLUMNS, else the terminal, else 120).
+    used = max(len(line) for line in format_table(header, rows, right).splitlines())
+    room = shutil.get_terminal_size((120, 24)).columns - used - 2
+    if room >= 12:
+        header.append("command")
+        for row, run in zip(rows, runs, strict=True):
+            row.append(_one_line(run.command, min(room, 80)))
     print(format_table(header, rows, right))
     total = count_runs(connection)
     if total > len(runs):

@@ -100,7 +100,10 @@ def row_of(text: str, start: str) -> str:
 # -- runs -------------------------------------------------------------------------------------
 
 
-def test_runs_lists_runs_newest_first_with_counts_per_status(run_cli: Cli, lab: Path) -> None:
+def test_runs_lists_runs_newest_first_with_counts_per_status(
+    run_cli: Cli, lab: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
     outcome = run_cli.on(lab, "runs")
     assert outcome.status == 0, outcome.err
     lines = outcome.out.splitlines()
@@ -798,3 +801,14 @@ def test_reused_copies_are_not_counted_as_more_evidence(run_cli: Cli, tmp_path: 
     html = tmp_path / "r.html"
     assert run_cli.on(journal.path, "report", "--html", html).status == 0
     assert f"{reused} (reused from {sample})" in html.read_text()
+
+
+def test_runs_gives_the_command_what_the_terminal_has_left(
+    run_cli: Cli, lab: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "150")
+    lines = run_cli.on(lab, "runs").out.splitlines()
+    assert lines[0].split()[-1] == "command"
+    assert max(len(line) for line in lines) <= 150
+    monkeypatch.setenv("COLUMNS", "80")
+    assert "command" not in run_cli.on(lab, "runs").out.splitlines()[0]
