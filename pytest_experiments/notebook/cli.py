@@ -54,6 +54,7 @@ from pytest_experiments.notebook.history import (
     timestamp,
 )
 from pytest_experiments.notebook.journal import JournalError
+from pytest_experiments.running.answers import format_value
 from pytest_experiments.tuning.results import is_tuning, trial_rows
 
 PROG = "pytest-experiments"
@@ -421,6 +422,8 @@ def render_history(results: list[Result]) -> str:
         lines.append(f"question:  {latest.question}")
     if latest.expectation:
         lines.append(f"expected:  {latest.expectation}")
+    if isinstance(latest.record, dict) and latest.record:
+        lines.append(f"recorded:  {format_value(latest.record)} (run {latest.run_id})")
     lines.append("")
     expectations = {result.expectation for result in results}
     header = ["run", "started", "verdict", "answer", "data", "commit"]

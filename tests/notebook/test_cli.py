@@ -182,6 +182,7 @@ def test_show_gives_the_history_and_how_sample_verdicts_held_up(run_cli: Cli, la
     assert out.splitlines()[0] == SVC
     assert f"question:  {QUESTIONS[SVC]}" in out
     assert "expected:  >= 0.9" in out
+    assert "recorded:  kernel='rbf', C=1 (run 4)" in out
     run4, run3, run1 = (row_of(out, f"{n}  ") for n in (4, 3, 1))
     assert "confirmed" in run4 and "0.975 [0.967, 0.982]" in run4 and "full (1,797 rows)" in run4
     assert "(full data)" in run4 and "9f8e7d6c" in run4
