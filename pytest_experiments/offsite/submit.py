@@ -162,9 +162,9 @@ class Options:
 # -- check ---------------------------------------------------------------------------------------
 
 
-def dirty_paths(directory: Path) -> list[str] | None:
-    """Changed or untracked files of the checkout (not under ``.experiments/``), or None
-    outside git."""
+def dirty_paths(directory: Path, journal: Path | None = None) -> list[str] | None:
+    """Changed or untracked files of the checkout (not under ``.experiments/``, nor the
+    journal the run merges into with its ``-wal``/``-shm`` files), or None outside git."""
     try:
         completed = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=all"],
@@ -180,7 +180,32 @@ def dirty_paths(directory: Path) -> list[str] | None:
     if completed.returncode != 0:
         return None
     paths = [line[3:].strip().strip('"') for line in completed.stdout.splitlines() if line]
-    return [path for path in paths if ".experiments" not in Path(path.split(" -> ")[-1]).parts]
+    top = _git_top(directory)
+    ours = set()
+    if journal is not None and top is not None:
+        target = os.path.realpath(directory / journal)
+        ours = {target + suffix for suffix in ("", "-wal", "-shm", "-journal")}
+    return [
+        path
+        for path in paths
+        if ".experiments" not in Path(path.split(" -> ")[-1]).parts
+        and (top is None or os.path.realpath(top / path.split(" -> ")[-1]) not in ours)
+    ]
+
+
+def _git_top(directory: Path) -> Path | None:
+    try:
+        completed = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"],
+            cwd=directory,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return Path(completed.stdout.strip()) if completed.returncode == 0 else None
 
 
 def split_journal(arguments: Sequence[str]) -> tuple[list[str], str | None]:
@@ -561,16 +586,16 @@ def run(options: Options, say: Callable[[str], None] = print) -> int:
         )
     directory = Path.cwd()
     commit, _branch, _dirty = git_state(directory)
-    dirty = dirty_paths(directory)
+    pytest_args, journal_option = split_journal(options.pytest_args)
+    if journal_option is None and options.journal is not None:
+        journal_option = str(options.journal)
+    dirty = dirty_paths(directory, None if journal_option is None else Path(journal_option))
     if dirty and not options.allow_dirty:
         shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
         raise SubmitError(
             f"the working tree has changes ({shown}); the shards would run code that no commit "
             "records. Commit them, or pass --allow-dirty"
         )
-    pytest_args, journal_option = split_journal(options.pytest_args)
-    if journal_option is None and options.journal is not None:
-        journal_option = str(options.journal)
     batch = options.batch or default_batch()
     folder = (directory / SUBMIT_FOLDER / batch).resolve()
     if folder.exists():

@@ -150,6 +150,13 @@ def test_a_dirty_tree_is_refused_but_the_journal_folder_is_not_a_change(
     (project / ".experiments").mkdir()
     (project / ".experiments" / "journal.sqlite").write_text("")
     assert dirty_paths(project) == []
+    (project / "alt").mkdir()
+    for name in ("j.sqlite", "j.sqlite-wal", "j.sqlite-shm"):
+        (project / "alt" / name).write_text("")
+    assert dirty_paths(project, Path("alt/j.sqlite")) == []  # the run's own --journal=
+    assert dirty_paths(project) == ["alt/j.sqlite", "alt/j.sqlite-shm", "alt/j.sqlite-wal"]
+    for name in ("j.sqlite", "j.sqlite-wal", "j.sqlite-shm"):
+        (project / "alt" / name).unlink()
     (project / "notes.txt").write_text("draft")
     done = submit("--shards", "2", "--executor", "local", "--", "--full")
     assert done.returncode == 2
