@@ -82,11 +82,30 @@ def _installed_versions() -> dict[str, str]:
 # -- the fingerprint ---------------------------------------------------------------------------
 
 
+#: What the share of the data and the seed add to a fingerprint: left out of the claim's.
+_LOOK_INPUTS = ("fractions", "seed")
+
+
 def fingerprint(item: pytest.Item, state: ExperimentState, settings: RunSettings) -> str:
-    """The hash of everything :mod:`reuse` counts as the experiment's inputs.
+    """The hash of everything :mod:`reuse` counts as the experiment's inputs; also sets the
+    result's ``claim``: the same inputs without the share of the data and the seed, equal for
+    every run of the same code and claim, whatever data it saw (what the knowledge base
+    compares evidence by).
 
     Raises :class:`DefinitionError` for a declared data file that does not exist.
     """
+    inputs = _inputs(item, state, settings)
+    claim = {key: value for key, value in inputs.items() if key not in _LOOK_INPUTS}
+    state.result.claim = _digest(claim)
+    return _digest(inputs)
+
+
+def _digest(inputs: dict[str, Any]) -> str:
+    text = json.dumps(inputs, sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _inputs(item: pytest.Item, state: ExperimentState, settings: RunSettings) -> dict[str, Any]:
     function = getattr(item, "obj", None)
     module = getattr(item, "module", None)
     root = item.config.rootpath
@@ -100,8 +119,7 @@ def fingerprint(item: pytest.Item, state: ExperimentState, settings: RunSettings
         "packages": key_package_versions(),
         "data": _relative({str(path): _path_digest(path) for path in data_files(item)}, root),
     }
-    text = json.dumps(inputs, sort_keys=True, default=repr)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return inputs
 
 
 def _code_inputs(module: object, function: object, path: str, root: str) -> dict[str, Any]:

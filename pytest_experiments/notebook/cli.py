@@ -51,6 +51,7 @@ from pytest_experiments.notebook.history import (
     open_for_reading,
     results_of_run,
     sample_agreement,
+    strongest,
     timestamp,
 )
 from pytest_experiments.notebook.journal import JournalError
@@ -424,6 +425,13 @@ def render_history(results: list[Result]) -> str:
         lines.append(f"expected:  {latest.expectation}")
     if isinstance(latest.record, dict) and latest.record:
         lines.append(f"recorded:  {format_value(latest.record)} (run {latest.run_id})")
+    known = strongest(latest, results)
+    if known is not latest:
+        lines.append(
+            f"known:     {known.status} on {known.sample_text()} (run {known.run_id}), the "
+            f"most data on these inputs; latest: {latest.status} at {latest.sample_text()} "
+            f"(run {latest.run_id})"
+        )
     lines.append("")
     expectations = {result.expectation for result in results}
     header = ["run", "started", "verdict", "answer", "data", "commit"]

@@ -333,6 +333,8 @@ class Result:
     reused_from: int | None = None
     #: False when the answer did not depend on the share of the data (never sampled).
     uses_fraction: bool = True
+    #: The hash of the code and claim without the share and seed (``claim`` in its data).
+    claim: str | None = None
 
     @property
     def is_verdict(self) -> bool:
@@ -378,7 +380,8 @@ DATA_EXTRAS = (
 RESULT_COLUMNS = (
     "r.run_id, r.nodeid, r.question, r.expectation, r.status, r.answer, r.answer_text, "
     "r.fraction, r.rows, r.total_rows, r.seed, r.record, r.duration, r.error, r.worker, "
-    "r.finished, runs.started, runs.git_commit, runs.git_dirty, " + DATA_EXTRAS
+    "r.finished, runs.started, runs.git_commit, runs.git_dirty, " + DATA_EXTRAS + ", "
+    "CASE WHEN instr(r.data, '\"claim\"') > 0 THEN json_extract(r.data, '$.claim') END"
 )
 RESULTS_FROM = "results AS r JOIN runs ON runs.id = r.run_id"
 
@@ -404,6 +407,7 @@ def result_from_row(row: Sequence[Any]) -> Result:
         run_started=row[16],
         git_commit=row[17],
         git_dirty=_bool(row[18]),
+        claim=row[20] if len(row) > 20 else None,
         **extras_from_data(row[19] if len(row) > 19 else None),
     )
 
@@ -527,6 +531,37 @@ class Agreement:
         if self.outcome == "agreed":
             return f"agreed (run {self.full.run_id})"
         return f"{self.outcome}: full data {self.full.status} (run {self.full.run_id})"
+
+
+#: Statuses that are evidence about the claim (a verdict, or an answer without expectation).
+EVIDENCE_STATUSES = ("confirmed", "refuted", "inconclusive", "answered")
+
+
+def strongest(latest: Result, results: Iterable[Result]) -> Result:
+    """What is known of an experiment: among its results on the same inputs as ``latest``
+    (the same ``claim``: code, markers, data files and versions, whatever share and seed), the
+    one reached on the most data, the newer on a tie.
+
+    A newer result on less data never replaces it; when the inputs changed, the newest
+    result on the new inputs leads. A latest result that is no evidence (a failure, a crash)
+    leads: it is news about the code.
+    """
+    if latest.claim is None or latest.status not in EVIDENCE_STATUSES:
+        return latest
+    same = [
+        result
+        for result in results
+        if result.claim == latest.claim
+        and result.status in EVIDENCE_STATUSES
+        and result.reused_from is None
+    ]
+    best = latest
+    for result in same:
+        size = 1.0 if not result.uses_fraction else result.fraction
+        held = 1.0 if not best.uses_fraction else best.fraction
+        if (size, result.run_started) > (held, best.run_started):
+            best = result
+    return best
 
 
 def nearest(times: Sequence[float], when: float) -> int:

@@ -33,6 +33,7 @@ from pytest_experiments.notebook.history import (
     list_runs,
     nearest,
     result_from_row,
+    strongest,
     timestamp,
 )
 from pytest_experiments.running.answers import format_value
@@ -65,6 +66,8 @@ class Entry:
     history: list[Result]  # newest first, at most HISTORY_ENTRIES
     results: int  # how many results the journal holds for it
     last_full: Result | None = None  # the newest full-data result, when current is a sample
+    #: The newest result, when it is not ``current`` (a newer result on less data).
+    latest: Result | None = None
     #: Sample verdicts against the nearest full-data verdict, by ``agreement_outcome``.
     agreement: dict[str, int] = field(default_factory=dict)
     flips: list[Flip] = field(default_factory=list)
@@ -120,6 +123,14 @@ class Entry:
         if self.latest_run is None or self.current.run_id == self.latest_run:
             return None
         return f"not in the latest run ({self.latest_run}); last ran in run {self.current.run_id}"
+
+    def latest_text(self) -> str | None:
+        """``latest: inconclusive at 10% (run 5)``, when a newer result on less data than the
+        headline's exists."""
+        latest = self.latest
+        if latest is None:
+            return None
+        return f"latest: {latest.status} at {latest.sample_text()} (run {latest.run_id})"
 
     @property
     def compared(self) -> int:
@@ -189,6 +200,15 @@ def build(
     for entry in entries.values():
         if latest:
             entry.latest_run = latest[0].id
+        newest = entry.current
+        candidates = list(entry.history)
+        if newest.claim is not None and not any(r.full_data for r in candidates):
+            older = _last_full(connection, entry.nodeid)
+            if older is not None:
+                candidates.append(older)
+        entry.current = strongest(newest, candidates)
+        if entry.current is not newest:
+            entry.latest = newest
         if not entry.current.full_data:
             entry.last_full = next(
                 (result for result in entry.history if result.full_data), None
@@ -233,7 +253,9 @@ def _scan_verdicts(
     """
     flips: list[Flip] = []
     current: str | None = None
-    previous: tuple[int, str] | None = None
+    # A flip compares results on the same share of the data: a sample run after a full one
+    # of the same code is a different look, not a change.
+    previous: dict[float, tuple[int, str]] = {}
     samples: list[tuple[float, str]] = []
     full: list[tuple[float, str]] = []
 
@@ -249,16 +271,18 @@ def _scan_verdicts(
 
     rows = iter_rows(
         connection,
-        "SELECT nodeid, run_id, fraction >= 1.0, status FROM results ORDER BY nodeid, run_id",
+        "SELECT nodeid, run_id, fraction >= 1.0, status, round(fraction, 6) FROM results"
+        " ORDER BY nodeid, run_id",
     )
-    for nodeid, run_id, full_data, status in rows:
+    for nodeid, run_id, full_data, status, share in rows:
         if nodeid != current:
             settle()
-            current, previous, samples, full = nodeid, None, [], []
+            current, previous, samples, full = nodeid, {}, [], []
         when = started.get(run_id, 0.0)
         if status in VERDICTS:
             (full if full_data else samples).append((when, status))
-        if since is not None and previous is not None and run_id >= since and previous[1] != status:
+        before = previous.get(share)
+        if since is not None and before is not None and run_id >= since and before[1] != status:
             entry = entries.get(nodeid)
             flips.append(
                 Flip(
@@ -266,12 +290,12 @@ def _scan_verdicts(
                     entry.question if entry else None,
                     run_id,
                     when,
-                    previous[1],
+                    before[1],
                     status,
-                    previous[0],
+                    before[0],
                 )
             )
-        previous = (run_id, status)
+        previous[share] = (run_id, status)
     settle()
     flips.sort(key=lambda flip: (-flip.run_id, flip.nodeid))
     for flip in flips:
@@ -406,6 +430,8 @@ def _entry_markdown(entry: Entry) -> list[str]:
         out.append(f"- {entry.absent_text()}")
     if entry.record_text():
         out.append(f"- recorded: {md(entry.record_text())}")
+    if entry.latest is not None:
+        out.append(f"- {md(entry.latest_text())}")
     if entry.last_full is not None:
         full = entry.last_full
         out.append(

@@ -62,6 +62,9 @@ class ExperimentResult:
     note: str | None = None
     #: Hash of the experiment's inputs (``reuse.fingerprint``); equal fingerprints, equal answer.
     fingerprint: str | None = None
+    #: The fingerprint without the share of the data and the seed: equal for every look at
+    #: the same code and claim (what the knowledge base weighs evidence by).
+    claim: str | None = None
     #: With ``--reuse``: the id of the run whose journaled answer this result repeats.
     reused_from: int | None = None
     #: With ``--reuse``: the uid of that run, which names it in any journal (ids are local).
