@@ -37,6 +37,7 @@ from pytest_experiments import __version__
 from pytest_experiments.notebook.changes import RunDiff, diff_runs
 from pytest_experiments.notebook.history import (
     STATUSES,
+    Match,
     Result,
     Run,
     agreement_summary,
@@ -375,6 +376,10 @@ def cmd_show(args: argparse.Namespace, connection: sqlite3.Connection, path: Pat
             f"no experiment's node id or question contains {args.query!r}; "
             f"`{PROG} report` lists them all"
         )
+    family = _family(matches)
+    if family is not None:
+        print(render_family(family, [history(connection, match.nodeid) for match in matches]))
+        return EXIT_OK
     if len(matches) > 1:
         lines = [
             f"{PROG}: error: {len(matches)} experiments match {args.query!r}; narrow the query "
@@ -392,6 +397,66 @@ def cmd_show(args: argparse.Namespace, connection: sqlite3.Connection, path: Pat
     if tuning is not None:
         print("\n" + render_trials(tuning))
     return EXIT_OK
+
+
+def _family(matches: Sequence[Match]) -> str | None:
+    """The function's node id when ``matches`` are all variants of one parametrized
+    experiment (``exp_k[1]``, ``exp_k[3]``, …), else None."""
+    if len(matches) < 2:
+        return None
+    bases = {match.nodeid.split("[", 1)[0] for match in matches}
+    if len(bases) != 1 or not all(match.nodeid.endswith("]") for match in matches):
+        return None
+    return bases.pop()
+
+
+def _natural(part: str) -> tuple[int, float, str]:
+    """Sort key of one parameter id: numbers as numbers, before words."""
+    try:
+        return (0, float(part), "")
+    except ValueError:
+        return (1, 0.0, part)
+
+
+def render_family(base: str, histories: Sequence[list[Result]]) -> str:
+    """A parametrized experiment as one table: a row per variant, its parameter ids as
+    columns (sorted naturally), and what is known of it (:func:`strongest`)."""
+    rows = []
+    for results in histories:
+        latest = results[-1]
+        known = strongest(latest, results)
+        ident = latest.nodeid[len(base) + 1 : -1]
+        rows.append((ident.split("-"), known, latest))
+    rows.sort(key=lambda row: [_natural(part) for part in row[0]])
+    width = max(len(parts) for parts, _, _ in rows)
+    latest = max((row[2] for row in rows), key=lambda result: result.run_started)
+    lines = [f"{base}  ({len(rows)} variants)"]
+    if latest.question:
+        lines.append(f"question:  {latest.question}")
+    if latest.expectation:
+        lines.append(f"expected:  {latest.expectation}")
+    lines.append("")
+    names = ["param"] if width == 1 else [f"param {number}" for number in range(1, width + 1)]
+    header = [*names, "verdict", "answer", "data", "run", "time"]
+    table = [
+        [
+            *(parts + [""] * (width - len(parts))),
+            known.status,
+            _one_line(known.shown_answer(), 50),
+            known.sample_text(),
+            str(known.run_id),
+            f"{known.duration:.2f}s",
+        ]
+        for parts, known, _ in rows
+    ]
+    numeric = [
+        index
+        for index in range(width)
+        if all(_natural(row[index])[0] == 0 for row in table if row[index])
+    ]
+    lines.append(format_table(header, table, right=[*numeric, len(header) - 2]))
+    lines += ["", f"one variant's history: {PROG} show '{base}[ID]'"]
+    return "\n".join(lines)
 
 
 def render_trials(result: Result) -> str:

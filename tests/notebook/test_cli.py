@@ -817,3 +817,32 @@ def test_runs_gives_the_command_what_the_terminal_has_left(
     assert max(len(line) for line in lines) <= 150
     monkeypatch.setenv("COLUMNS", "80")
     assert "command" not in run_cli.on(lab, "runs").out.splitlines()[0]
+
+
+def test_show_without_brackets_gives_a_parametrized_family_as_one_table(
+    run_cli: Cli, tmp_path: Path
+) -> None:
+    journal = JournalBuilder(tmp_path / "j.sqlite")
+    run = journal.run(T0)
+    for k in (1, 25, 3, 7):
+        journal.result(
+            run,
+            f"t.py::exp_knn_k[{k}]",
+            question="Is k-NN at least 90% accurate?",
+            expectation=">= 0.9",
+            status="confirmed" if k < 25 else "refuted",
+            answer=1 - k / 100,
+            fraction=1.0,
+        )
+    journal.close()
+    outcome = run_cli.on(journal.path, "show", "exp_knn_k")
+    assert outcome.status == 0, outcome.err
+    lines = outcome.out.splitlines()
+    assert lines[0] == "t.py::exp_knn_k  (4 variants)"
+    table = lines[lines.index("") + 1 :]
+    assert table[0].split()[:3] == ["param", "verdict", "answer"]
+    assert [line.split()[0] for line in table[1:5]] == ["1", "3", "7", "25"]  # natural order
+    assert "refuted" in table[4] and "0.75" in table[4]
+    assert run_cli.on(journal.path, "show", "exp_knn_k[3]").out.splitlines()[0] == (
+        "t.py::exp_knn_k[3]"
+    )
