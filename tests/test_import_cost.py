@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-HEAVY = ("numpy", "scipy", "sklearn", "pandas", "matplotlib")
+HEAVY = ("numpy", "scipy", "sklearn", "pandas", "matplotlib", "submitit", "mlflow")
 
 
 def test_importing_the_plugin_imports_no_heavy_module() -> None:

@@ -240,7 +240,26 @@ def build_parser(more: Sequence[ExtraCommand] = ()) -> argparse.ArgumentParser:
         "JSON lines keep answers, records and modes as nested JSON (NaN and Infinity as "
         "Python and pandas write them); CSV holds them as JSON text.",
     )
-    export.add_argument("--format", required=True, choices=("jsonl", "csv"), dest="fmt")
+    export.add_argument(
+        "--format",
+        required=True,
+        choices=("jsonl", "csv", "mlflow"),
+        dest="fmt",
+        help="JSON lines or CSV (to stdout or -o FILE), or MLflow runs, one per result (needs "
+        "the 'mlflow' extra; exporting twice adds nothing)",
+    )
+    export.add_argument(
+        "--tracking-uri",
+        metavar="URI",
+        help="with --format mlflow: the tracking store (sqlite:///mlflow.db, http://host:5000; "
+        "default: MLflow's, MLFLOW_TRACKING_URI)",
+    )
+    export.add_argument(
+        "--experiment",
+        metavar="NAME",
+        help="with --format mlflow: the MLflow experiment (default: 'pytest-experiments' and "
+        "the journal's project)",
+    )
     export.add_argument(
         "-o", "--output", metavar="FILE", type=Path, help="write here instead of stdout"
     )
@@ -682,6 +701,11 @@ def cmd_report(args: argparse.Namespace, connection: sqlite3.Connection, path: P
 def cmd_export(args: argparse.Namespace, connection: sqlite3.Connection, path: Path) -> int:
     from pytest_experiments.notebook.export import write_csv, write_jsonl
 
+    if args.fmt == "mlflow":
+        return _export_mlflow(args, connection)
+    if args.tracking_uri or args.experiment:
+        raise CommandError("--tracking-uri and --experiment go with --format mlflow")
+
     writer = write_jsonl if args.fmt == "jsonl" else write_csv
     if args.output is None:
         writer(connection, sys.stdout)
@@ -696,6 +720,37 @@ def cmd_export(args: argparse.Namespace, connection: sqlite3.Connection, path: P
             f"cannot write {args.output}: {error.strerror}; choose another --output path"
         ) from None
     print(f"wrote {count:,} results to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _export_mlflow(args: argparse.Namespace, connection: sqlite3.Connection) -> int:
+    import importlib.util
+
+    if args.output is not None:
+        raise CommandError(
+            "--format mlflow writes to a tracking store: give --tracking-uri, not -o"
+        )
+    if importlib.util.find_spec("mlflow") is None:
+        raise CommandError(
+            "--format mlflow needs mlflow, which is not installed; "
+            "pip install 'pytest-experiments[mlflow]'"
+        )
+    from pytest_experiments.notebook.mlflow_export import export_mlflow, project_name
+
+    experiment = args.experiment or project_name(connection)
+    try:
+        written, skipped = export_mlflow(connection, args.tracking_uri, experiment)
+    except Exception as error:  # MLflow's errors are many kinds; say which store refused
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise CommandError(
+            f"MLflow at {args.tracking_uri or 'its default tracking URI'} refused the export: "
+            f"{first}"
+        ) from None
+    print(
+        f"wrote {written:,} MLflow runs to experiment {experiment!r}"
+        + (f" ({skipped:,} results were there already)" if skipped else ""),
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 
