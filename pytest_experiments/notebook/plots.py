@@ -9,6 +9,7 @@ named numbers draws one series per name.
 
 from __future__ import annotations
 
+import ast
 import base64
 import datetime
 import io
@@ -59,7 +60,7 @@ class Plotter:
 
     def __init__(self) -> None:
         from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+        from matplotlib.dates import AutoDateLocator, DateFormatter, date2num
         from matplotlib.figure import Figure
         from matplotlib.ticker import FuncFormatter, MaxNLocator
 
@@ -72,12 +73,13 @@ class Plotter:
         self._canvas = FigureCanvasAgg
         self._figure = Figure
         self._date_locator = AutoDateLocator
-        self._date_formatter = ConciseDateFormatter
+        self._date_formatter = DateFormatter
         self._max_n = MaxNLocator
         self._func_formatter = FuncFormatter
 
-    def plot(self, found: Sequence[Point]) -> str | None:
-        """A PNG ``data:`` URI with both panels, or None when there is nothing to draw."""
+    def plot(self, found: Sequence[Point], expectation: str | None = None) -> str | None:
+        """A PNG ``data:`` URI with both panels, or None when there is nothing to draw; the
+        expectation's thresholds are drawn as dashed lines."""
         if not found:
             return None
         figure = self._figure(figsize=(8.2, 2.5), dpi=96)
@@ -111,18 +113,36 @@ class Plotter:
                 zorder=1,
             )
 
+        for name, value, text in thresholds(expectation):
+            if name not in names:
+                continue
+            for axes in (by_share, over_time):
+                axes.axhline(value, color="#374151", linestyle="--", linewidth=0.9, zorder=1)
+            by_share.annotate(
+                text,
+                xy=(0, value),
+                xycoords=("axes fraction", "data"),
+                xytext=(2, 2),
+                textcoords="offset points",
+                fontsize=7,
+                color="#374151",
+            )
+
         shares = [point.fraction for point in found]
         if min(shares) > 0 and max(shares) / min(shares) >= 8:
             by_share.set_xscale("log")
+        distinct = sorted({share * 100 for share in shares})
+        if len(distinct) <= 8:
+            # Every share that was run gets its label (a log axis alone labels 1, 10, 100).
+            by_share.set_xticks(distinct)
+            by_share.minorticks_off()
         by_share.xaxis.set_major_formatter(self._func_formatter(_percent))
         by_share.set_xlabel("share of the data", fontsize=8)
         locator = self._date_locator(  # type: ignore[no-untyped-call]
-            tz=self._timezone, minticks=3, maxticks=7
+            tz=self._timezone, minticks=2, maxticks=4
         )
         over_time.xaxis.set_major_locator(locator)
-        over_time.xaxis.set_major_formatter(
-            self._date_formatter(locator, tz=self._timezone)  # type: ignore[no-untyped-call]
-        )
+        over_time.xaxis.set_major_formatter(self._date_text(tz=self._timezone))
         if len(names) > 1:
             by_share.legend(fontsize=7, loc="best", framealpha=0.8)
 
@@ -173,6 +193,11 @@ class Plotter:
         figure.savefig(buffer, format="png")
         return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
+    def _date_text(self, tz: Any) -> Any:
+        """Every time tick as a whole date and time (``Dec 02 21:42``): never a bare day
+        number or minute next to a date, as the concise formatter gives over short spans."""
+        return self._date_formatter("%b %d\n%H:%M", tz=tz)  # type: ignore[no-untyped-call]
+
     @staticmethod
     def _draw(
         axes: Any, xs: Sequence[Any], series: Sequence[Point], marker: str, label: str | None
@@ -212,6 +237,46 @@ class Plotter:
             edgecolors="white",
             linewidths=0.5,
         )
+
+
+def thresholds(expectation: str | None) -> list[tuple[str, float, str]]:
+    """The numbers an expectation compares with, by the answer's part they bound: ``>= 0.9``
+    gives ``[("", 0.9, ">= 0.9")]``, ``gain > 0 and best >= 0.97`` gives ``gain`` and ``best``.
+    Expressions it cannot read give none (the plot then has no line, nothing else changes)."""
+    if not expectation:
+        return []
+    text = expectation.strip()
+    if text[:1] in "<>=!":
+        text = "answer " + text
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError:
+        return []
+    symbols = {ast.Gt: ">", ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<=", ast.Eq: "=="}
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Compare) and isinstance(node.left, ast.Name)):
+            continue
+        for op, right in zip(node.ops, node.comparators, strict=True):
+            value = _constant(right)
+            symbol = symbols.get(type(op))
+            if value is None or symbol is None:
+                continue
+            name = SCALAR if node.left.id == "answer" else node.left.id
+            label = f"{symbol} {value:g}" if name == SCALAR else f"{name} {symbol} {value:g}"
+            found.append((name, value, label))
+    return found
+
+
+def _constant(node: ast.expr) -> float | None:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _constant(node.operand)
+        return None if inner is None else -inner
+    if isinstance(node, ast.Constant):
+        value = node.value
+        if isinstance(value, (int, float)) and _number(value):
+            return float(value)
+    return None
 
 
 def _number(value: Any) -> bool:

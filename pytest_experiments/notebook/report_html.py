@@ -74,7 +74,9 @@ def _plots(
         if drawn >= max_plots:
             skipped += 1
             continue
-        section.plot = plotter.plot(points(history(connection, section.entry.nodeid)))
+        section.plot = plotter.plot(
+            points(history(connection, section.entry.nodeid)), section.entry.current.expectation
+        )
         drawn += section.plot is not None
     for section in sections:
         if section.trials is not None:
