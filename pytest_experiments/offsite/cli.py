@@ -83,29 +83,23 @@ def _duration_option(text: str) -> float:
 _duration_option.__name__ = "duration"
 
 
-def _count_option(text: str) -> int:
-    from pytest_experiments.offsite.partition import parse_shard_count
+def _whole(least: int) -> Any:
+    """An argparse type: a whole number of at least ``least``, else a one-line error."""
 
-    try:
-        return parse_shard_count(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = least - 1
+        if value < least:
+            raise argparse.ArgumentTypeError(f"got {text!r}; write a whole number, {least} or more")
+        return value
 
-
-_count_option.__name__ = "shard count"
-
-
-def _natural(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"got {text!r}; write a whole number, 0 or more")
-    return value
+    parse.__name__ = "number"
+    return parse
 
 
-_natural.__name__ = "number"
+_count_option, _natural = _whole(1), _whole(0)
 
 
 def add_submit(commands: Any) -> argparse.ArgumentParser:
