@@ -8,9 +8,11 @@ given as old → new with its difference.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from pytest_experiments.notebook.answer_values import Number, change_text, numeric_parts
+from pytest_experiments.notebook.answer_values import SCALAR, Number, change_text, numeric_parts
 from pytest_experiments.notebook.history import Result, Run
 
 
@@ -50,11 +52,20 @@ class Change:
 
     @property
     def moved(self) -> bool:
-        """Both runs answered, and the answers differ. (A change to or from a failure, which has
-        no answer, is a flip, not a move.)"""
+        """Both runs answered, and the answers differ as they are shown: a number (or its
+        interval) whose printed form changed, a number added or gone, or a part that is no
+        number. A move below the printed precision is no move. (A change to or from a
+        failure, which has no answer, is a flip, not a move.)"""
         if not (_answered(self.old) and _answered(self.new)):
             return False
-        return self.old.answer != self.new.answer or self.old.answer_text != self.new.answer_text
+        if self.old.answer is None and self.new.answer is None:
+            return self.old.answer_text != self.new.answer_text
+        before, after = numeric_parts(self.old.answer), numeric_parts(self.new.answer)
+        if set(before) != set(after):
+            return True
+        if any(before[name].text() != after[name].text() for name in after):
+            return True
+        return bool(_other_parts(self.old.answer, before) != _other_parts(self.new.answer, after))
 
     def answer_text(self) -> str:
         """How the answer moved: numbers with their change, anything else as old → new text."""
@@ -80,14 +91,24 @@ class RunDiff:
         return not (self.flipped or self.moved or self.added or self.gone)
 
 
+def _other_parts(answer: Any, numbers: dict[str, Number]) -> Any:
+    """What of an answer is not among its numbers (a dict's other entries, a text)."""
+    if numbers and SCALAR in numbers:
+        return None
+    if isinstance(answer, Mapping):
+        return {key: value for key, value in answer.items() if str(key) not in numbers}
+    return answer
+
+
 def movements(old: Result, new: Result) -> tuple[Movement, ...]:
-    """The numbers that differ between two answers, by name (``""`` for a scalar answer)."""
+    """The numbers whose shown form differs between two answers, by name (``""`` for a
+    scalar answer)."""
     before = numeric_parts(old.answer)
     after = numeric_parts(new.answer)
     return tuple(
         Movement(name, before[name], after[name])
         for name in after
-        if name in before and before[name] != after[name]
+        if name in before and before[name].text() != after[name].text()
     )
 
 

@@ -1,8 +1,12 @@
 """Every result joined with its run, as JSON lines or CSV, for pandas and other tools.
 
-One row per result, oldest run first; the columns are :data:`COLUMNS`. Times are Unix seconds
-(``pd.to_datetime(df.started, unit="s")``). ``value``, ``low`` and ``high`` hold the answer's
-number and interval when it is a plain number or an estimate, so a plot needs no JSON parsing.
+One row per result, oldest run first; the columns are :data:`COLUMNS`. ``verdict`` is the
+result's status (confirmed, refuted, inconclusive, answered, or failed, error, crashed,
+skipped). Times (``started``, ``run_finished``, ``finished``) are Unix seconds in JSON lines
+(``pd.to_datetime(df.started, unit="s")``) and ISO 8601 in UTC in CSV
+(``2026-12-02T06:51:03.123Z``; ``pd.read_csv(..., parse_dates=[...])``). ``value``, ``low``
+and ``high`` hold the answer's number and interval when it is a plain number or an estimate,
+so a plot needs no JSON parsing.
 
 JSON lines keep ``mode``, ``answer`` and ``record`` as nested JSON values, written by Python's
 :mod:`json` like the journal itself: lossless, with ``NaN``/``Infinity`` for non-finite numbers
@@ -15,6 +19,7 @@ flat however large the journal is.
 from __future__ import annotations
 
 import csv
+import datetime
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -41,7 +46,7 @@ COLUMNS = (
     "nodeid",
     "question",
     "expectation",
-    "status",
+    "verdict",
     "answer",
     "answer_text",
     "value",
@@ -123,5 +128,18 @@ def write_csv(connection: sqlite3.Connection, stream: TextIO) -> int:
     writer.writerow(COLUMNS)
     count = 0
     for count, cells in enumerate(_raw_rows(connection), start=1):  # noqa: B007
+        for index in _TIMES:
+            cells[index] = iso_time(cells[index])
         writer.writerow(cells)
     return count
+
+
+_TIMES = tuple(COLUMNS.index(name) for name in ("started", "run_finished", "finished"))
+
+
+def iso_time(seconds: Any) -> str | None:
+    """Unix seconds as ISO 8601 in UTC with milliseconds; None stays None."""
+    if not isinstance(seconds, (int, float)):
+        return None
+    moment = datetime.datetime.fromtimestamp(float(seconds), tz=datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"

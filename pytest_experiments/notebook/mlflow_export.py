@@ -95,7 +95,7 @@ def tags_of(record: dict[str, Any]) -> dict[str, str]:
         RESULT_TAG: result_id(record),
         "pytest_experiments.nodeid": str(record["nodeid"]),
         "pytest_experiments.run_uid": str(record["run_uid"]),
-        "verdict": str(record["status"]),
+        "verdict": str(record["verdict"]),
         "mlflow.note.content": str(record.get("question") or ""),
     }
     for name in ("question", "expectation", "answer_text", "error"):
@@ -158,7 +158,7 @@ def export_mlflow(
         for chunk in _chunks(metrics, 1000):
             client.log_batch(run.info.run_id, metrics=chunk)
         client.log_batch(run.info.run_id, params=params[:100], tags=tags[:100])
-        status = "FAILED" if record["status"] in _FAILED else "FINISHED"
+        status = "FAILED" if record["verdict"] in _FAILED else "FINISHED"
         client.set_terminated(run.info.run_id, status=status, end_time=finished)
         seen.add(result_id(record))
         written += 1

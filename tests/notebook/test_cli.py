@@ -488,13 +488,13 @@ def test_export_jsonl_reads_back_with_pandas(run_cli: Cli, lab: Path) -> None:
     rows = journal_rows(lab)
     assert list(frame.columns) == list(COLUMNS)
     assert len(frame) == len(rows) == 22
-    assert list(zip(frame.run_id, frame.nodeid, frame.status, strict=True)) == [
+    assert list(zip(frame.run_id, frame.nodeid, frame.verdict, strict=True)) == [
         row[:3] for row in rows
     ]
     svc = frame[frame.nodeid == SVC].set_index("run_id")
     for run, (value, low, high, status) in SVC_ANSWERS.items():
         assert (svc.value[run], svc.low[run], svc.high[run]) == (value, low, high)
-        assert svc.status[run] == status
+        assert svc.verdict[run] == status
         assert svc.answer[run]["method"] == "wilson"
     assert svc.record[4] == {"kernel": "rbf", "C": 1.0}
     lr = frame[frame.nodeid == LR_NB].set_index("run_id")
@@ -513,7 +513,7 @@ def test_export_csv_reads_back_with_pandas(run_cli: Cli, lab: Path) -> None:
     rows = journal_rows(lab)
     assert list(frame.columns) == list(COLUMNS) and len(frame) == len(rows)
     for (run, nodeid, status, answer), (_, row) in zip(rows, frame.iterrows(), strict=True):
-        assert (row.run_id, row.nodeid, row.status) == (run, nodeid, status)
+        assert (row.run_id, row.nodeid, row.verdict) == (run, nodeid, status)
         if answer is None:
             assert pd.isna(row.answer)
         else:
@@ -525,6 +525,8 @@ def test_export_csv_reads_back_with_pandas(run_cli: Cli, lab: Path) -> None:
     assert (
         frame[frame.nodeid == MARKUP].answer.map(json.loads).eq("<b>bold</b> & <i>italic</i>").all()
     )
+    started = pd.to_datetime(frame.started, utc=True, format="ISO8601")
+    assert started.min().year == 2025 and frame.started[0].endswith("Z")
 
 
 def test_export_keeps_non_finite_answers(run_cli: Cli, tmp_path: Path) -> None:
@@ -846,3 +848,15 @@ def test_show_without_brackets_gives_a_parametrized_family_as_one_table(
     assert run_cli.on(journal.path, "show", "exp_knn_k[3]").out.splitlines()[0] == (
         "t.py::exp_knn_k[3]"
     )
+
+
+def test_diff_leaves_out_moves_below_the_printed_precision(run_cli: Cli, tmp_path: Path) -> None:
+    journal = JournalBuilder(tmp_path / "j.sqlite")
+    first, second = journal.run(T0), journal.run(T0 + 86_400.0)
+    for run, tiny, real in ((first, 0.123401, 0.5), (second, 0.123402, 0.61)):
+        journal.result(run, "t.py::exp_tiny", question="q", status="answered", answer=tiny)
+        journal.result(run, "t.py::exp_real", question="q", status="answered", answer=real)
+    journal.close()
+    outcome = run_cli.on(journal.path, "diff")
+    assert "exp_real" in outcome.out and "0.5 → 0.61" in outcome.out
+    assert "exp_tiny" not in outcome.out
