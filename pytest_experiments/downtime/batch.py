@@ -32,6 +32,7 @@ from pytest_experiments.downtime.runtime import (
     wall_clock,
 )
 from pytest_experiments.downtime.scheduling import arrange, reorders
+from pytest_experiments.downtime.search_cost import trial_scale
 from pytest_experiments.errors import DefinitionError
 from pytest_experiments.notebook.journal import Journal, JournalError, open_journal
 from pytest_experiments.offsite.sharding import ShardRequest, cut
@@ -63,6 +64,10 @@ class Job:
     reused_from: int | None = None
     #: The estimate before ``--reuse`` made it 0: what ``--exp-shard`` balances.
     estimate: float | None = None
+    #: A tuning experiment's scale for the trials its code now asks for (:mod:`.search_cost`).
+    scale: float = 1.0
+    #: What the scale rests on (``30 trials planned, 12 journaled``).
+    trials: str | None = None
 
 
 @dataclass
@@ -120,13 +125,17 @@ def build(
         _, whole = plan_estimate(state.plan.fractions, points)
         if state.plan.auto and points:
             state.costs = partial(estimate_duration, points=points)
+        scale = trial_scale(getattr(items[index], "obj", None), history.results.get(nodeid, ()))
         if whole is not None:
+            whole *= scale[0] if scale else 1.0
             known[nodeid] = whole
         jobs[index] = Job(
             nodeid=nodeid,
             cost=whole if whole is not None else 0.0,
             priority=_priority(items[index], state),
             answered=history.last_answered(nodeid),
+            scale=scale[0] if scale else 1.0,
+            trials=scale[1] if scale else None,
         )
     for job in jobs.values():
         if job.nodeid not in known:

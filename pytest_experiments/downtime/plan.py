@@ -63,6 +63,8 @@ class PlanEntry:
     #: With ``--reuse``: the run whose answer it would reuse.
     reused_from: int | None = None
     auto: bool = False
+    #: A tuning experiment scaled to the trials its code asks for (``30 trials planned, …``).
+    trials: str | None = None
 
 
 def entry_lines(entry: PlanEntry) -> list[str]:
@@ -111,6 +113,8 @@ def _estimate_text(entry: PlanEntry) -> str:
             text += f" ({upto} {format_duration(seconds)}: {basis})"
         return text
     text = f"about {format_duration(entry.estimate)} at {share}"
+    if entry.trials is not None:
+        text += f" ({entry.trials})"
     if entry.worst is not None:
         text += f" (auto: up to {format_duration(entry.worst)} if it grows to 100%)"
     return text
@@ -311,6 +315,9 @@ class PlanPrinter:
         last = history[0] if history else None
         first, whole = plan_estimate(state.plan.fractions, points_from(history))
         job = jobs.get(result.nodeid)
+        scale = job.scale if job is not None else 1.0
+        first = None if first is None else first * scale
+        whole = None if whole is None else whole * scale
         return PlanEntry(
             nodeid=result.nodeid,
             question=result.question,
@@ -324,4 +331,5 @@ class PlanPrinter:
             guess=(job.cost, job.guess) if job is not None and job.guess is not None else None,
             reused_from=job.reused_from if job is not None else None,
             auto=state.plan.auto,
+            trials=job.trials if job is not None else None,
         )
