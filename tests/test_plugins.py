@@ -93,12 +93,19 @@ def test_pytest_timeout_killing_an_experiment_leaves_its_row(pytester: pytest.Py
     assert status == "crashed" and "did not finish" in error
 
 
+@pytest.mark.parametrize("on_ci", [False, True], ids=["terminal", "CI"])
 def test_pytest_sugar_shows_each_refutation_once_and_says_the_verdicts(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, on_ci: bool
 ) -> None:
     pytest.importorskip("pytest_sugar")
     monkeypatch.setenv("PYTEST_ADDOPTS", "-W ignore::pytest.PytestAssertRewriteWarning")
     monkeypatch.setenv("NO_COLOR", "1")
+    # on CI pytest prints short-summary messages whole instead of cutting them to one line
+    if on_ci:
+        monkeypatch.setenv("CI", "true")
+    else:
+        monkeypatch.delenv("CI", raising=False)
+        monkeypatch.delenv("BUILD_NUMBER", raising=False)
     pytester.makepyfile(test_study=REFUTED_AND_FAILING)
     result = pytester.runpytest_subprocess(
         "--force-sugar", "--no-journal", "-p", "no:cacheprovider", "-ra"
@@ -108,4 +115,5 @@ def test_pytest_sugar_shows_each_refutation_once_and_says_the_verdicts(
     assert output.count("expected:    >= 0.9") == 1  # the details, as sugar reports a failure
     assert "assumptions refuted" not in output
     assert output.count("REFUTED test_study.py::exp_low") == 1  # the short summary, once
+    assert "REFUTED test_study.py::exp_low - 'Is it high?', expected >= 0.9" in output
     result.stdout.fnmatch_lines(["experiments: 1 refuted (pytest-sugar's Results below count*"])

@@ -20,6 +20,7 @@ from pytest_experiments.running.results import (
 from pytest_experiments.running.summary import (
     is_sugar,
     short_summary_lines,
+    short_summary_message,
     terminal_width,
     write_experiments,
     write_refuted,
@@ -134,6 +135,8 @@ class ShortSummary:
     def pytest_terminal_summary(
         self, terminalreporter: pytest.TerminalReporter
     ) -> Generator[None, None, None]:
+        if is_sugar(terminalreporter):
+            self._one_line_refutations()
         yield
         reportchars = str(getattr(terminalreporter, "reportchars", "") or "")
         if getattr(terminalreporter, "no_summary", False) or not reportchars:
@@ -151,6 +154,15 @@ class ShortSummary:
             terminalreporter.write_sep("=", "short test summary info", cyan=True, bold=True)
         for line in lines:
             terminalreporter.write_line(line)
+
+    def _one_line_refutations(self) -> None:
+        """pytest-sugar printed each refutation's details as it finished; pytest's short
+        summary, which lists them as failures, would print those lines again in full where it
+        does not cut messages (on CI, or with ``-vv``). Give it the one-line version."""
+        for nodeid, result in self.reporter.results.items():
+            report = self.reporter.reports.get(nodeid)
+            if report is not None and report.failed and result.status == "refuted":
+                report.longrepr = short_summary_message(result)
 
 
 def _pytest_printed_short_summary(terminalreporter: pytest.TerminalReporter, chars: str) -> bool:

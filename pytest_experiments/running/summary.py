@@ -143,12 +143,16 @@ def short_summary_lines(
         for result in results:
             if result.status != status or result.expected_to_fail:
                 continue
-            line = f"{status.upper()} {result.nodeid}"
-            about = [repr(result.question)] if result.question else []
-            about += [f"expected {result.expectation}", f"answer {result.answer_text}"]
-            line += " - " + ", ".join(about)
+            line = f"{status.upper()} {result.nodeid} - {short_summary_message(result)}"
             lines.append(line if len(line) <= width else line[: width - 3] + "...")
     return lines
+
+
+def short_summary_message(result: ExperimentResult) -> str:
+    """What follows the node id in a short-summary line: question, expectation, answer."""
+    about = [repr(result.question)] if result.question else []
+    about += [f"expected {result.expectation}", f"answer {result.answer_text}"]
+    return ", ".join(about)
 
 
 def summary_line(result: ExperimentResult, width: int = 0) -> str:
