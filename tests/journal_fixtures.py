@@ -378,3 +378,24 @@ def lab_journal(path: Path, writer: Literal["journal", "schema-doc"] = "journal"
             )
     journal.close()
     return path
+
+
+def family_journal(path: Path) -> Path:
+    """``exp_knn[k]`` for k = 25, 3, 1, 10 (in that order): one refuted, three confirmed."""
+    journal = JournalBuilder(path)
+    run = journal.run(T0)
+    for k, status in ((25, "refuted"), (3, "confirmed"), (1, "confirmed"), (10, "confirmed")):
+        value = round(1 - k / 100, 2)
+        journal.result(
+            run,
+            f"t.py::exp_knn[{k}]",
+            question="Is k-NN at least 90% accurate?",
+            expectation=">= 0.9",
+            status=status,
+            answer=estimate(value, value - 0.02, value + 0.01),
+            answer_text=estimate_text(value, value - 0.02, value + 0.01),
+            fraction=1.0,
+            rows=1797,
+        )
+    journal.close()
+    return path

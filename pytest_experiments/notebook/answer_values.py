@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pytest_experiments.formatting import bound_text, estimate_text, interval_text, number_text
+
 #: The key of a scalar answer in :func:`numeric_parts`; named values use their own names.
 SCALAR = ""
 
@@ -37,8 +39,8 @@ class Number:
     def text(self) -> str:
         """``0.871`` or ``0.871 [0.842, 0.897]``."""
         if self.has_interval:
-            return f"{fmt(self.value)} [{fmt(self.low)}, {fmt(self.high)}]"
-        return fmt(self.value)
+            return estimate_text(self.value, self.low, self.high)
+        return number_text(self.value)
 
     def interval_text(self) -> str | None:
         """``[0.842, 0.897] at 95% (wilson, n=300)``, or None for a plain number."""
@@ -47,18 +49,7 @@ class Number:
         details = [part for part in (self.method, f"n={self.n:,}" if self.n else None) if part]
         level = f" at {self.level * 100:.3g}%" if self.level is not None else ""
         extra = f" ({', '.join(details)})" if details else ""
-        return f"[{fmt(self.low)}, {fmt(self.high)}]{level}{extra}"
-
-
-def fmt(value: float | None) -> str:
-    """A number to 4 significant digits, the way the terminal shows answers."""
-    if value is None:
-        return "?"
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, int) or (float(value).is_integer() and abs(value) < 1e15):
-        return f"{int(value):,}" if abs(value) >= 10_000 else f"{int(value)}"
-    return f"{value:.4g}"
+        return f"{interval_text(self.low, self.high)}{level}{extra}"
 
 
 def loads(text: str | None) -> Any:
@@ -124,13 +115,15 @@ def numeric_parts(answer: Any) -> dict[str, Number]:
     return {}
 
 
-def change_text(old: float, new: float) -> str:
-    """``+0.045`` or ``-0.012, -27.3%``: the absolute change, and the relative one when it
-    means something (the old value is finite and not zero)."""
+def change_text(old: float, new: float, estimate: bool = False) -> str:
+    """``+0.045`` or ``-0.012, -27.3%``: the absolute change (in the form of the numbers it
+    is the difference of: an estimate's three decimals, a plain number's four digits), and the
+    relative one when it means something (the old value is finite and not zero)."""
     delta = new - old
     if not math.isfinite(delta):
         return "n/a"
-    text = f"{delta:+.4g}"
+    shown = bound_text(delta) if estimate else number_text(delta)
+    text = shown if shown.startswith("-") else "+" + shown
     if old != 0 and math.isfinite(old):
         relative = delta / abs(old) * 100
         text += f", {relative:+.3g}%" if abs(relative) < 1000 else f", {relative:+,.0f}%"

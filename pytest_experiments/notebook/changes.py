@@ -26,7 +26,8 @@ class Movement:
 
     def text(self) -> str:
         label = f"{self.name}: " if self.name else ""
-        change = change_text(self.old.value, self.new.value)
+        estimate = self.old.has_interval or self.new.has_interval
+        change = change_text(self.old.value, self.new.value, estimate)
         return f"{label}{self.old.text()} → {self.new.text()} ({change})"
 
 

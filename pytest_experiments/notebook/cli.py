@@ -28,16 +28,18 @@ import os
 import shutil
 import sqlite3
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pytest_experiments import __version__
-from pytest_experiments.notebook.changes import RunDiff, diff_runs
+from pytest_experiments.formatting import number_text
+from pytest_experiments.notebook.changes import Change, RunDiff, diff_runs
+from pytest_experiments.notebook.families import Family, Variant, as_family
 from pytest_experiments.notebook.history import (
     STATUSES,
-    Match,
     Result,
     Run,
     agreement_summary,
@@ -56,6 +58,7 @@ from pytest_experiments.notebook.history import (
     timestamp,
 )
 from pytest_experiments.notebook.journal import JournalError
+from pytest_experiments.notebook.report import family_table
 from pytest_experiments.running.answers import format_value
 from pytest_experiments.tuning.results import is_tuning, trial_rows
 
@@ -327,7 +330,13 @@ def _silence_stdout() -> None:
 def format_table(
     header: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()
 ) -> str:
-    """Columns padded to their widest cell; columns listed in ``right`` are right-aligned."""
+    """Columns padded to their widest cell; columns listed in ``right`` are right-aligned;
+    a column with no text at all (header included) is left out."""
+    kept = [index for index, title in enumerate(header) if title or any(row[index] for row in rows)]
+    if len(kept) < len(header):
+        right = [kept.index(index) for index in right if index in kept]
+        header = [header[index] for index in kept]
+        rows = [[row[index] for index in kept] for row in rows]
     widths = [len(title) for title in header]
     for row in rows:
         widths = [max(width, len(cell)) for width, cell in zip(widths, row, strict=True)]
@@ -395,9 +404,13 @@ def cmd_show(args: argparse.Namespace, connection: sqlite3.Connection, path: Pat
             f"no experiment's node id or question contains {args.query!r}; "
             f"`{PROG} report` lists them all"
         )
-    family = _family(matches)
+    family = as_family(matches)
     if family is not None:
-        print(render_family(family, [history(connection, match.nodeid) for match in matches]))
+        histories = [
+            Variant(variant.params, history(connection, variant.item.nodeid))
+            for variant in family.variants
+        ]
+        print(render_family(Family(family.base, histories)))
         return EXIT_OK
     if len(matches) > 1:
         lines = [
@@ -418,63 +431,24 @@ def cmd_show(args: argparse.Namespace, connection: sqlite3.Connection, path: Pat
     return EXIT_OK
 
 
-def _family(matches: Sequence[Match]) -> str | None:
-    """The function's node id when ``matches`` are all variants of one parametrized
-    experiment (``exp_k[1]``, ``exp_k[3]``, …), else None."""
-    if len(matches) < 2:
-        return None
-    bases = {match.nodeid.split("[", 1)[0] for match in matches}
-    if len(bases) != 1 or not all(match.nodeid.endswith("]") for match in matches):
-        return None
-    return bases.pop()
-
-
-def _natural(part: str) -> tuple[int, float, str]:
-    """Sort key of one parameter id: numbers as numbers, before words."""
-    try:
-        return (0, float(part), "")
-    except ValueError:
-        return (1, 0.0, part)
-
-
-def render_family(base: str, histories: Sequence[list[Result]]) -> str:
-    """A parametrized experiment as one table: a row per variant, its parameter ids as
-    columns (sorted naturally), and what is known of it (:func:`strongest`)."""
-    rows = []
-    for results in histories:
-        latest = results[-1]
-        known = strongest(latest, results)
-        ident = latest.nodeid[len(base) + 1 : -1]
-        rows.append((ident.split("-"), known, latest))
-    rows.sort(key=lambda row: [_natural(part) for part in row[0]])
-    width = max(len(parts) for parts, _, _ in rows)
-    latest = max((row[2] for row in rows), key=lambda result: result.run_started)
-    lines = [f"{base}  ({len(rows)} variants)"]
+def render_family(family: Family[list[Result]]) -> str:
+    """A parametrized experiment as one table: a row per variant (its history's strongest
+    evidence, :func:`strongest`), its parameter ids as columns, sorted naturally."""
+    known = Family(
+        family.base,
+        [Variant(v.params, strongest(v.item[-1], v.item)) for v in family.variants],
+    )
+    latest = max((v.item[-1] for v in family.variants), key=lambda result: result.run_started)
+    lines = [f"{family.base}  ({len(family.variants)} variants)"]
     if latest.question:
         lines.append(f"question:  {latest.question}")
     if latest.expectation:
         lines.append(f"expected:  {latest.expectation}")
     lines.append("")
-    names = ["param"] if width == 1 else [f"param {number}" for number in range(1, width + 1)]
-    header = [*names, "verdict", "answer", "data", "run", "time"]
-    table = [
-        [
-            *(parts + [""] * (width - len(parts))),
-            known.status,
-            _one_line(known.shown_answer(), 50),
-            known.sample_text(),
-            str(known.run_id),
-            f"{known.duration:.2f}s",
-        ]
-        for parts, known, _ in rows
-    ]
-    numeric = [
-        index
-        for index in range(width)
-        if all(_natural(row[index])[0] == 0 for row in table if row[index])
-    ]
-    lines.append(format_table(header, table, right=[*numeric, len(header) - 2]))
-    lines += ["", f"one variant's history: {PROG} show '{base}[ID]'"]
+    header, rows, right = family_table(known)
+    rows = [[_one_line(cell, 50) for cell in row] for row in rows]
+    lines.append(format_table(header, rows, right=right))
+    lines += ["", f"one variant's history: {PROG} show '{family.base}[ID]'"]
     return "\n".join(lines)
 
 
@@ -493,8 +467,8 @@ def render_trials(result: Result) -> str:
 
 
 def _cell(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return number_text(value)
     return "-" if value is None else str(value)
 
 
@@ -616,27 +590,55 @@ def _run_line(label: str, run: Run) -> str:
     )
 
 
+def _share_change(change: Change) -> str:
+    """``(5% → full)`` when the two results looked at different shares of the data."""
+    old, new = change.old, change.new
+    if not (old.uses_fraction and new.uses_fraction) or round(old.fraction, 6) == round(
+        new.fraction, 6
+    ):
+        return ""
+    return f"({_share_word(old)} → {_share_word(new)})"
+
+
+def _share_word(result: Result) -> str:
+    return "full" if result.full_data else f"{result.fraction * 100:.3g}%"
+
+
 def render_diff(diff: RunDiff) -> str:
     lines = [_run_line("---", diff.a), _run_line("+++", diff.b), ""]
     if diff.empty:
         lines.append(f"no differences: {_experiments(diff.unchanged)} unchanged")
         return "\n".join(lines)
+    across = [change for change in diff.flipped + diff.moved if _share_change(change)]
+    if across:
+        count = len({change.nodeid for change in across})
+        note = (
+            f"({_experiments(count)} ran on different shares of the data in these two runs, "
+            f"marked {_share_change(across[0])} below: a verdict or answer that differs between "
+            "a sample and all the data is a different look at the same claim, not a change of "
+            f"it; `{PROG} report` and `show` headline the strongest evidence)"
+        )
+        width = max(shutil.get_terminal_size((120, 24)).columns - 1, 40)
+        lines += [*textwrap.wrap(note, width, break_on_hyphens=False), ""]
     if diff.flipped:
         lines.append(f"verdicts that flipped ({len(diff.flipped)}):")
         rows = [
             [
                 change.nodeid,
                 f"{change.old.status} → {change.new.status}",
+                _share_change(change),
                 _one_line(change.new.shown_answer(), 50),
             ]
             for change in diff.flipped
         ]
-        lines += ["  " + line for line in format_table(["", "", ""], rows).splitlines()[1:]]
+        lines += ["  " + line for line in format_table(["", "", "", ""], rows).splitlines()[1:]]
         lines.append("")
     if diff.moved:
         lines.append(f"answers that moved ({len(diff.moved)}):")
-        rows = [[change.nodeid, change.answer_text()] for change in diff.moved]
-        lines += ["  " + line for line in format_table(["", ""], rows).splitlines()[1:]]
+        rows = [
+            [change.nodeid, _share_change(change), change.answer_text()] for change in diff.moved
+        ]
+        lines += ["  " + line for line in format_table(["", "", ""], rows).splitlines()[1:]]
         lines.append("")
     for title, results in (
         (f"added (in run {diff.b.id}, not in run {diff.a.id})", diff.added),

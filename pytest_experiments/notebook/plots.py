@@ -193,6 +193,80 @@ class Plotter:
         figure.savefig(buffer, format="png")
         return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
+    def plot_family(
+        self,
+        values: Sequence[float],
+        results: Sequence[Result],
+        expectation: str | None = None,
+        label: str = "parameter",
+    ) -> str | None:
+        """A parametrized experiment's answer against its numeric parameter, one point per
+        variant (coloured by verdict, with its interval), the expectation's thresholds dashed;
+        a PNG ``data:`` URI, or None with fewer than two numbers to draw."""
+        found = [
+            (value, point)
+            for value, result in zip(values, results, strict=True)
+            for point in points([result])
+        ]
+        if len({value for value, _ in found}) < 2:
+            return None
+        figure = self._figure(figsize=(8.2, 2.5), dpi=96)
+        self._canvas(figure)
+        axes = figure.subplots(1, 1)
+        figure.subplots_adjust(left=0.08, right=0.985, bottom=0.2, top=0.88)
+        axes.tick_params(labelsize=8)
+        axes.grid(alpha=0.3, linewidth=0.6)
+        axes.yaxis.set_major_locator(self._max_n(4))
+        for side in ("top", "right"):
+            axes.spines[side].set_visible(False)
+        axes.set_title("answer by parameter (its strongest evidence)", fontsize=9, loc="left")
+        names = list(dict.fromkeys(point.name for _, point in found))
+        for index, name in enumerate(names):
+            series = [(value, point) for value, point in found if point.name == name]
+            series.sort(key=lambda pair: pair[0])
+            xs = [value for value, _ in series]
+            self._draw(
+                axes,
+                xs,
+                [point for _, point in series],
+                MARKERS[index % len(MARKERS)],
+                name if name != SCALAR else None,
+            )
+            axes.plot(
+                xs,
+                [point.number.value for _, point in series],
+                color="#9ca3af",
+                linewidth=0.8,
+                zorder=1,
+            )
+        for name, value, text in thresholds(expectation):
+            if name not in names:
+                continue
+            axes.axhline(value, color="#374151", linestyle="--", linewidth=0.9, zorder=1)
+            axes.annotate(
+                text,
+                xy=(0, value),
+                xycoords=("axes fraction", "data"),
+                xytext=(2, 2),
+                textcoords="offset points",
+                fontsize=7,
+                color="#374151",
+            )
+        xs = sorted({value for value, _ in found})
+        if xs[0] > 0 and xs[-1] / xs[0] >= 20:
+            axes.set_xscale("log")
+        if len(xs) <= 12:
+            # every parameter value that was run gets its label
+            axes.set_xticks(xs)
+            axes.set_xticklabels([f"{value:g}" for value in xs])
+            axes.minorticks_off()
+        axes.set_xlabel(label, fontsize=8)
+        if len(names) > 1:
+            axes.legend(fontsize=7, loc="best", framealpha=0.8)
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
     def _date_text(self, tz: Any) -> Any:
         """Every time tick as a whole date and time (``Dec 02 21:42``): never a bare day
         number or minute next to a date, as the concise formatter gives over short spans."""

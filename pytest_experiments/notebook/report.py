@@ -18,7 +18,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pytest_experiments.notebook.answer_values import Number, numeric_parts
+from pytest_experiments.formatting import bound_text, interval_text
+from pytest_experiments.notebook.answer_values import SCALAR, Number, numeric_parts
+from pytest_experiments.notebook.families import Family, Variant, group
 from pytest_experiments.notebook.history import (
     RESULT_COLUMNS,
     RESULTS_FROM,
@@ -120,9 +122,10 @@ class Entry:
 
     def absent_text(self) -> str | None:
         """``not in the latest run (4)`` when the newest run did not run this experiment."""
-        if self.latest_run is None or self.current.run_id == self.latest_run:
+        newest = self.latest or self.current
+        if self.latest_run is None or newest.run_id == self.latest_run:
             return None
-        return f"not in the latest run ({self.latest_run}); last ran in run {self.current.run_id}"
+        return f"not in the latest run ({self.latest_run}); last ran in run {newest.run_id}"
 
     def latest_text(self) -> str | None:
         """``latest: inconclusive at 10% (run 5)``, when a newer result on less data than the
@@ -143,6 +146,69 @@ class Entry:
         return agreement_summary(self.agreement)
 
 
+#: The columns of a family's table after its parameters.
+FAMILY_COLUMNS = ["verdict", "answer", "interval", "data", "rows", "time", "run"]
+#: Statuses whose "answer" is an error message.
+BROKEN = ("failed", "error", "crashed", "skipped")
+
+
+def answer_cells(result: Result) -> tuple[str, str]:
+    """The answer and its interval as two cells: ``("0.980", "[0.944, 1.000]")`` for an
+    estimate; the whole answer and ``""`` for anything else."""
+    numbers = numeric_parts(result.answer)
+    scalar = numbers.get(SCALAR)
+    if result.status not in BROKEN and list(numbers) == [SCALAR] and scalar is not None:
+        if scalar.has_interval:
+            return bound_text(scalar.value), interval_text(scalar.low, scalar.high)
+    return result.shown_answer(), ""
+
+
+def family_table(family: Family[Result]) -> tuple[list[str], list[list[str]], list[int]]:
+    """A family as a table: header, one row per variant (what is known of it), and the
+    indices of the right-aligned (numeric) columns."""
+    header = [*family.columns(), *FAMILY_COLUMNS]
+    rows = []
+    for variant in family.variants:
+        result = variant.item
+        answer, interval = answer_cells(result)
+        share = "not sampled" if not result.uses_fraction else result.sample_text().split(" ")[0]
+        rows.append(
+            [
+                *family.cells(variant),
+                result.status,
+                answer,
+                interval,
+                share,
+                "-" if result.rows is None else f"{result.rows:,}",
+                f"{result.duration:.2f}s",
+                str(result.run_id),
+            ]
+        )
+    width = family.width
+    right = [*family.numeric_columns(), width + 4, width + 5, width + 6]
+    return header, rows, right
+
+
+def known_family(family: Family[Entry]) -> Family[Result]:
+    """The same family with each variant's headline result (its strongest evidence)."""
+    return Family(family.base, [Variant(v.params, v.item.current) for v in family.variants])
+
+
+def family_title(family: Family[Entry]) -> str:
+    """The variants' shared question (or the function's node id), and how many there are."""
+    questions = {variant.item.question for variant in family.variants}
+    question = questions.pop() if len(questions) == 1 else None
+    return f"{question or family.base} ({len(family.variants)} variants)"
+
+
+def family_counts(family: Family[Entry]) -> dict[str, int]:
+    """The variants' headline verdicts, counted in the order of :data:`STATUSES`."""
+    counter = Counter(variant.item.current.status for variant in family.variants)
+    ordered = {status: counter.pop(status) for status in STATUSES if status in counter}
+    ordered.update(sorted(counter.items()))
+    return ordered
+
+
 @dataclass
 class KnowledgeBase:
     """Everything a report shows, read from one journal."""
@@ -154,6 +220,10 @@ class KnowledgeBase:
     entries: list[Entry]
     recent_runs: int
     flips: list[Flip]  # in the recent runs, newest first
+
+    def grouped(self) -> list[Entry | Family[Entry]]:
+        """The entries with each parametrized experiment's variants gathered into one family."""
+        return group(self.entries)
 
     def counts(self) -> dict[str, int]:
         """Current status -> number of experiments, in the order of :data:`STATUSES`."""
@@ -392,25 +462,70 @@ def render_markdown(kb: KnowledgeBase) -> str:
         out.append("No verdict changed in these runs.")
     out.append("")
 
+    grouped = kb.grouped()
     out += ["## Questions", ""]
     out += _table(
         ["verdict", "question", "answer", "data", "run"],
-        [
-            [
-                status_word(entry.current.status),
-                md(entry.title),
-                md(entry.current.shown_answer()),
-                md(entry.current.sample_text()),
-                str(entry.current.run_id),
-            ]
-            for entry in kb.entries
-        ],
+        [_question_row(item) for item in grouped],
     )
     out.append("")
 
-    for entry in kb.entries:
-        out += _entry_markdown(entry)
+    for item in grouped:
+        out += _family_markdown(item) if isinstance(item, Family) else _entry_markdown(item)
     return "\n".join(out)
+
+
+def _question_row(item: Entry | Family[Entry]) -> list[str]:
+    if isinstance(item, Family):
+        counts = family_counts(item)
+        verdicts = ", ".join(count_text(count, status) for status, count in counts.items())
+        runs = sorted({variant.item.current.run_id for variant in item.variants})
+        return [
+            verdicts,
+            md(family_title(item)),
+            "see its table",
+            md(", ".join(dict.fromkeys(_share(v.item.current) for v in item.variants))),
+            ", ".join(str(run) for run in runs),
+        ]
+    return [
+        status_word(item.current.status),
+        md(item.title),
+        md(item.current.shown_answer()),
+        md(item.current.sample_text()),
+        str(item.current.run_id),
+    ]
+
+
+def _share(result: Result) -> str:
+    return "not sampled" if not result.uses_fraction else result.sample_text().split(" ")[0]
+
+
+def _family_markdown(family: Family[Entry]) -> list[str]:
+    first = family.variants[0].item.current
+    expectations = {variant.item.current.expectation for variant in family.variants}
+    expected = expectations.pop() if len(expectations) == 1 else None
+    shown = f" (expected {code(expected)})" if expected else ""
+    out = [f"### {md(family_title(family))}", "", f"{code(family.base)}{shown}", ""]
+    header, rows, _ = family_table(known_family(family))
+    out += _table(header, [[md(cell) for cell in row] for row in rows])
+    out.append("")
+    notes = []
+    for variant in family.variants:
+        entry = variant.item
+        label = code(entry.nodeid.rsplit("::", 1)[-1])
+        if entry.latest is not None:
+            notes.append(f"- {label}: {md(entry.latest_text())}")
+        if entry.flips:
+            flips = ", ".join(f"{f.before} → {f.after} in run {f.run_id}" for f in entry.flips)
+            notes.append(f"- {label}: changed recently: {flips}")
+        if entry.agreement_text():
+            notes.append(f"- {label}: {entry.agreement_text()}")
+    out += notes
+    if notes:
+        out.append("")
+    out.append(f"One variant's history: `pytest-experiments show '{first.nodeid}'`.")
+    out.append("")
+    return out
 
 
 def _entry_markdown(entry: Entry) -> list[str]:

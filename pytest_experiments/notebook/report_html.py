@@ -18,9 +18,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from pytest_experiments import __version__
+from pytest_experiments.formatting import number_text
+from pytest_experiments.notebook.families import Family
 from pytest_experiments.notebook.history import history, timestamp
 from pytest_experiments.notebook.plots import OTHER_COLOUR, STATUS_COLOURS, Plotter, points
-from pytest_experiments.notebook.report import Entry, KnowledgeBase, latest_text, summary_text
+from pytest_experiments.notebook.report import (
+    Entry,
+    KnowledgeBase,
+    count_text,
+    family_counts,
+    family_table,
+    family_title,
+    known_family,
+    latest_text,
+    summary_text,
+)
 from pytest_experiments.tuning.results import is_tuning, trial_rows
 
 INSTALL_HINT = "pip install 'pytest-experiments[report]'"
@@ -40,6 +52,39 @@ class Section:
     #: A tuning result's trials (best first) and their plot.
     trials: list[dict[str, Any]] | None = None
     trials_plot: str | None = None
+    #: The variants of a parametrized experiment, shown as one table (``entry`` is the first).
+    family: Family[Entry] | None = None
+
+    @property
+    def entries(self) -> list[Entry]:
+        if self.family is None:
+            return [self.entry]
+        return [variant.item for variant in self.family.variants]
+
+    @property
+    def title(self) -> str:
+        return self.entry.title if self.family is None else family_title(self.family)
+
+    @property
+    def expectation(self) -> str | None:
+        expectations = {entry.current.expectation for entry in self.entries}
+        return expectations.pop() if len(expectations) == 1 else None
+
+    def table(self) -> tuple[list[str], list[list[str]], list[int]]:
+        """The family's table: header, rows, right-aligned columns."""
+        assert self.family is not None
+        return family_table(known_family(self.family))
+
+    def verdicts(self) -> list[tuple[str, int]]:
+        if self.family is None:
+            return [(self.entry.current.status, 1)]
+        return list(family_counts(self.family).items())
+
+    def shares(self) -> str:
+        return ", ".join(dict.fromkeys(_share(entry) for entry in self.entries))
+
+    def run_ids(self) -> str:
+        return ", ".join(str(run) for run in sorted({e.current.run_id for e in self.entries}))
 
     @property
     def trial_columns(self) -> list[str]:
@@ -47,10 +92,15 @@ class Section:
         return [*sorted(names - {"score", "rows", "seconds"}), "score", "rows", "seconds"]
 
 
-def _priority(entry: Entry) -> int:
-    if entry.flips:
+def _share(entry: Entry) -> str:
+    current = entry.current
+    return "not sampled" if not current.uses_fraction else current.sample_text().split(" ")[0]
+
+
+def _priority(section: Section) -> int:
+    if any(entry.flips for entry in section.entries):
         return 0
-    if entry.current.status in ("refuted", "inconclusive"):
+    if any(entry.current.status in ("refuted", "inconclusive") for entry in section.entries):
         return 1
     return 2
 
@@ -67,7 +117,22 @@ def _plots(
         return False, 0
     drawn = 0
     skipped = 0
-    for section in sorted(sections, key=lambda section: _priority(section.entry)):
+    for section in sorted(sections, key=_priority):
+        if section.family is not None:
+            axis = section.family.axis()
+            if axis is None or sum(1 for entry in section.entries if points([entry.current])) < 2:
+                continue
+            if drawn >= max_plots:
+                skipped += 1
+                continue
+            section.plot = plotter.plot_family(
+                axis,
+                [entry.current for entry in section.entries],
+                section.expectation,
+                label=f"parameter of {section.family.name}",
+            )
+            drawn += section.plot is not None
+            continue
         # A plot needs two numbers at least; the recent history tells cheaply whether to look.
         if sum(1 for result in section.entry.history if points([result])) < 2:
             continue
@@ -100,13 +165,18 @@ def render_html(kb: KnowledgeBase, connection: sqlite3.Connection, max_plots: in
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    sections = [Section(f"e{index}", entry) for index, entry in enumerate(kb.entries, start=1)]
+    sections = []
+    for index, item in enumerate(kb.grouped(), start=1):
+        if isinstance(item, Family):
+            sections.append(Section(f"e{index}", item.variants[0].item, family=item))
+        else:
+            sections.append(Section(f"e{index}", item))
     for section in sections:
-        if is_tuning(section.entry.current.answer):
+        if section.family is None and is_tuning(section.entry.current.answer):
             section.trials = trial_rows(section.entry.current.answer)
     matplotlib_found, plots_skipped = _plots(connection, sections, max_plots)
-    anchors = {section.entry.nodeid: section.anchor for section in sections}
-    titles = {section.entry.nodeid: section.entry.title for section in sections}
+    anchors = {entry.nodeid: section.anchor for section in sections for entry in section.entries}
+    titles = {entry.nodeid: entry.title for section in sections for entry in section.entries}
     context: dict[str, Any] = {
         "kb": kb,
         "sections": sections,
@@ -117,6 +187,8 @@ def render_html(kb: KnowledgeBase, connection: sqlite3.Connection, max_plots: in
         "latest": latest_text(kb),
         "generated": timestamp(kb.generated),
         "timestamp": timestamp,
+        "count_text": count_text,
+        "number": number_text,
         "colours": STATUS_COLOURS,
         "other_colour": OTHER_COLOUR,
         "matplotlib_found": matplotlib_found,

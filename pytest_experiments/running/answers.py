@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pytest_experiments.errors import AnswerError
+from pytest_experiments.formatting import number_text
 from pytest_experiments.jsonsafe import NotJSONSafe, to_jsonable
 from pytest_experiments.stats.estimates import Estimate
 
@@ -40,10 +41,8 @@ def format_value(value: Any) -> str:
         return str(value)
     if isinstance(value, Estimate):
         return str(value)
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, int):
-        return f"{value}"
+    if isinstance(value, (int, float)):
+        return number_text(value)
     if isinstance(value, str):
         return repr(value)
     if isinstance(value, Mapping):

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from pytest_experiments.errors import EstimateError
+from pytest_experiments.formatting import estimate_text
 
 if TYPE_CHECKING:
     from pytest_experiments.stats.learning_curve import LazyCurve
@@ -85,7 +86,7 @@ class Estimate:
         return self.curve is not None or self.pending_curve is not None
 
     def __str__(self) -> str:
-        return f"{_short(self.value)} [{_short(self.low)}, {_short(self.high)}]"
+        return estimate_text(self.value, self.low, self.high)
 
     def __format__(self, spec: str) -> str:
         if not spec:
@@ -193,10 +194,6 @@ def _constant(other: object, op: str) -> float:
             "learners with exp.compare(a, b, X, y), which pairs their scores on the same folds"
         )
     return float(other)
-
-
-def _short(number: float) -> str:
-    return f"{number:.3f}" if math.isfinite(number) and abs(number) < 1000 else f"{number:.4g}"
 
 
 def interval(

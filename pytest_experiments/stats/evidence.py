@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from pytest_experiments.formatting import number_text
 from pytest_experiments.stats.estimates import Estimate
 from pytest_experiments.stats.verdicts import Verdict
 
@@ -357,7 +358,7 @@ def _remedy(judging: Judging) -> str:
 
 
 def _short_number(number: float) -> str:
-    return f"{number:.4g}"
+    return number_text(number)
 
 
 def _ends_used(op: str, verdict: Verdict) -> tuple[tuple[bool, bool], tuple[bool, bool]]:

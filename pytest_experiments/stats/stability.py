@@ -30,6 +30,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from pytest_experiments.formatting import number_text
 from pytest_experiments.stats.estimates import Estimate
 from pytest_experiments.stats.evidence import Unsettled
 from pytest_experiments.stats.learning_curve import CHECK_LEVEL
@@ -159,5 +160,5 @@ def _sizes(rows: int | None, pilot_rows: int | None) -> tuple[str, str]:
 
 def _show(value: Any) -> str:
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return number_text(value)
     return repr(value)

@@ -37,6 +37,8 @@ from journal_fixtures import (
     T0,
     TREE,
     JournalBuilder,
+    estimate,
+    estimate_text,
     lab_journal,
 )
 
@@ -277,10 +279,14 @@ def test_diff_of_an_unfinished_run_says_what_it_has_not_run_yet(run_cli: Cli, la
     assert out.splitlines()[1].endswith(", unfinished)")
 
     flipped = out.split("verdicts that flipped (1):")[1].split("\n\n")[0]
-    assert SCALING in flipped and "refuted → confirmed" in flipped
+    assert SCALING in flipped and "refuted → confirmed  (5% → full)" in flipped
+    # run 3 was a sample, run 4 all the data: the diff says it is a different look
+    assert "(3 experiments ran on different shares of the data in these two runs, marked" in (
+        " ".join(out.split())
+    )
 
     moved = out.split("answers that moved (3):")[1].split("\n\n")[0]
-    assert "0.93 [0.902, 0.951] → 0.975 [0.967, 0.982] (+0.045, +4.84%)" in row_of(moved, SVC)
+    assert "0.930 [0.902, 0.951] → 0.975 [0.967, 0.982] (+0.045, +4.84%)" in row_of(moved, SVC)
     assert "lr: 0.972 → 0.975 (+0.003, +0.309%)" in row_of(moved, LR_NB)
     assert "nb:" not in row_of(moved, LR_NB), "nb did not move"
     change = SCALING_ANSWERS[4] - SCALING_ANSWERS[3]
@@ -425,21 +431,38 @@ def test_report_markdown_shows_markup_in_questions_as_text(run_cli: Cli, lab: Pa
     assert "note='\\<img src=x onerror=alert(2)\\>'" in out
 
 
-def test_report_tells_parametrized_experiments_apart(run_cli: Cli, tmp_path: Path) -> None:
+def test_report_gives_a_parametrized_family_as_one_entry_with_a_table(
+    run_cli: Cli, tmp_path: Path
+) -> None:
     journal = JournalBuilder(tmp_path / "j.sqlite")
     run = journal.run(T0)
-    for model, score in (("svc", 0.97), ("naive_bayes", 0.93)):
+    for k, status in ((25, "refuted"), (3, "confirmed"), (1, "confirmed"), (10, "confirmed")):
+        value = round(1 - k / 100, 2)
         journal.result(
             run,
-            f"t.py::exp_accuracy[{model}]",
-            question="Does every candidate reach 85%?",
-            status="confirmed",
-            answer=score,
+            f"t.py::exp_knn[{k}]",
+            question="Is k-NN at least 90% accurate?",
+            expectation=">= 0.9",
+            status=status,
+            answer=estimate(value, value - 0.02, value + 0.01),
+            answer_text=estimate_text(value, value - 0.02, value + 0.01),
+            fraction=1.0,
+            rows=1797,
         )
+    journal.result(run, "t.py::exp_alone[only]", question="Alone?", status="answered", answer=1)
     journal.close()
     out = run_cli.on(journal.path, "report").out
-    assert "| confirmed | Does every candidate reach 85%? \\[svc\\] | 0.97 |" in out
-    assert "### Does every candidate reach 85%? \\[naive\\_bayes\\]" in out
+    questions = out.split("## Questions")[1].split("###")[0]
+    assert "| 3 confirmed, 1 refuted | Is k-NN at least 90% accurate? (4 variants) |" in questions
+    assert questions.count("k-NN") == 1  # one row for the family
+    section = out.split("### Is k-NN at least 90% accurate? (4 variants)")[1].split("###")[0]
+    assert "`t.py::exp_knn` (expected `>= 0.9`)" in section
+    table = [line for line in section.splitlines() if line.startswith("| ")]
+    assert table[0] == "| param | verdict | answer | interval | data | rows | time | run |"
+    assert [row.split(" | ")[0] for row in table[1:]] == ["| 1", "| 3", "| 10", "| 25"]
+    assert table[4].startswith("| 25 | refuted | 0.750 | \\[0.730, 0.760\\] | full | 1,797 |")
+    assert out.count("### ") == 2  # a single-variant experiment stays an entry of its own
+    assert "### Alone? \\[only\\]" in out
 
 
 def test_report_on_an_empty_journal(run_cli: Cli, tmp_path: Path) -> None:
@@ -859,4 +882,5 @@ def test_diff_leaves_out_moves_below_the_printed_precision(run_cli: Cli, tmp_pat
     journal.close()
     outcome = run_cli.on(journal.path, "diff")
     assert "exp_real" in outcome.out and "0.5 → 0.61" in outcome.out
+    assert "different shares" not in outcome.out and "% → " not in outcome.out
     assert "exp_tiny" not in outcome.out

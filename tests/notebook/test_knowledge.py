@@ -41,6 +41,7 @@ def test_a_later_sample_run_does_not_override_the_full_data_verdict(
     text = report(pytester, capsys, "report")
     assert "1 experiment: 1 confirmed" in text
     assert "- latest: inconclusive at 5% (100/2,000 rows) (run 2)" in text
+    assert "not in the latest run" not in text  # it was, on less data
     shown = report(pytester, capsys, "show", "exp_parts_pass")
     assert "known:     confirmed on full (2,000 rows) (run 1)" in shown
     page = pytester.path / "r.html"
@@ -62,3 +63,44 @@ def test_changed_inputs_lead_with_their_newest_result(
     text = report(pytester, capsys, "report")
     assert "1 experiment: 1 refuted" in text
     assert "- latest:" not in text
+
+
+FAMILY = """
+import numpy as np
+import pytest
+
+
+@pytest.mark.question("Do at least 90% of the parts pass at each tolerance?")
+@pytest.mark.expect(">= 0.9")
+@pytest.mark.parametrize("tolerance", [95, 3, 40, 100])
+def exp_parts_pass(exp, tolerance):
+    passed = (np.arange(2000) % 100) < tolerance
+    return exp.mean(exp.sample(passed).astype(float))
+"""
+
+
+def test_a_family_after_a_full_and_a_sample_run_is_one_table_of_full_data_verdicts(
+    pytester: pytest.Pytester, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytester.makepyfile(test_parts=FAMILY)
+    run(pytester, "--full")
+    run(pytester, "--sample", "0.1")
+    text = report(pytester, capsys, "report")
+    assert "4 experiments: 2 confirmed, 2 refuted" in text
+    section = text.split("(4 variants)\n")[1]
+    rows = [line for line in section.splitlines() if line.startswith("| ")][1:5]
+    assert [row.split(" | ")[:2] for row in rows] == [
+        ["| 3", "refuted"],
+        ["| 40", "refuted"],
+        ["| 95", "confirmed"],
+        ["| 100", "confirmed"],
+    ]
+    assert all(" | full | 2,000 | " in row for row in rows)
+    shown = report(pytester, capsys, "show", "exp_parts_pass")
+    assert shown.startswith("test_parts.py::exp_parts_pass  (4 variants)")
+    assert [line.split()[:2] for line in shown.splitlines()[5:9]] == [
+        ["3", "refuted"],
+        ["40", "refuted"],
+        ["95", "confirmed"],
+        ["100", "confirmed"],
+    ]

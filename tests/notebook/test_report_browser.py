@@ -13,11 +13,12 @@ import html
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from journal_fixtures import MARKUP, QUESTIONS, lab_journal
+from journal_fixtures import MARKUP, QUESTIONS, family_journal, lab_journal
 
 from pytest_experiments.notebook import cli
 
@@ -114,11 +115,36 @@ def test_the_checks_can_fail(tmp_path: Path) -> None:
     assert any("Uncaught ReferenceError" in line for line in rendered.console)
 
 
-def test_a_screenshot_shows_a_page(page: Path, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def family_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("family")
+    journal = family_journal(root / "journal.sqlite")
+    target = root / "report.html"
+    assert cli.main(["--journal", str(journal), "report", "--html", str(target)]) == 0
+    return target
+
+
+@pytest.mark.parametrize("which", ["lab", "family"])
+def test_a_screenshot_shows_a_page(
+    which: str,
+    page: Path,
+    family_page: Path,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    record_property: Callable[[str, object], None],
+) -> None:
+    """The screenshots are kept for review in pytest's cache folder
+    (``.pytest_cache/d/report-screenshots/``), which the next run overwrites."""
     image_module = pytest.importorskip("PIL.Image")
-    shot = tmp_path / "report.png"
-    chromium(page, tmp_path / "profile", "--window-size=1280,1600", f"--screenshot={shot}")
+    shot = tmp_path / f"report-{which}.png"
+    shown = page if which == "lab" else family_page
+    chromium(shown, tmp_path / "profile", "--window-size=1280,1600", f"--screenshot={shot}")
     with image_module.open(shot) as image:
         assert image.size == (1280, 1600)
         colours = image.convert("RGB").getcolors(maxcolors=1 << 20)
     assert colours is not None and len(colours) > 50, "a blank or failed render has few colours"
+    cache = request.config.cache
+    if cache is not None:
+        kept = cache.mkdir("report-screenshots") / shot.name
+        shutil.copyfile(shot, kept)
+        record_property("screenshot", str(kept))

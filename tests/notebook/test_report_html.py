@@ -13,7 +13,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from journal_fixtures import LR_NB, QUESTIONS, SCALING, SVC, lab_journal
+from journal_fixtures import (
+    LR_NB,
+    QUESTIONS,
+    SCALING,
+    SVC,
+    family_journal,
+    lab_journal,
+)
 
 from pytest_experiments.notebook import cli
 
@@ -164,3 +171,33 @@ def test_an_unwritable_target(
     assert status == 2 and out == ""
     assert "cannot write the report to" in err and "choose another --html path" in err
     assert err.count("\n") == 1
+
+
+def test_a_parametrized_family_is_one_section_with_a_table_and_a_plot(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("matplotlib")
+    target = tmp_path / "report.html"
+    status, _, err = report(family_journal(tmp_path / "j.sqlite"), target, capsys)
+    assert status == 0, err
+    page = target.read_text(encoding="utf-8")
+    sections = re.findall(r"<section .*?</section>", page, re.DOTALL)
+    assert len(sections) == 1
+    (family,) = sections
+    assert "Is k-NN at least 90% accurate? (4 variants)" in family
+    assert "<code>t.py::exp_knn</code>" in family and "<code>&gt;= 0.9</code>" in family
+    assert "3 confirmed</span>" in family and "1 refuted</span>" in family
+    body = family.split("<tbody>")[1].split("</tbody>")[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", body, re.DOTALL)
+    firsts = [re.findall(r"<td[^>]*>(.*?)</td>", row)[0] for row in rows]
+    assert firsts == ["1", "3", "10", "25"]  # numbers as numbers
+    assert "0.750" in rows[3] and "[0.730, 0.760]" in rows[3]
+    assert '<span class="badge s-refuted">refuted</span>' in rows[3]
+    (plot,) = DATA_PNG.findall(family)
+    from PIL import Image
+
+    with Image.open(io.BytesIO(base64.b64decode(plot))) as image:
+        assert image.format == "PNG" and image.size[0] > 600
+    # the Questions table has one row for the family, linking to its section
+    questions = page.split("<h2>Questions</h2>")[1].split("</table>")[0]
+    assert questions.count("<tr>") == 1 + 1 and 'href="#e1"' in questions
