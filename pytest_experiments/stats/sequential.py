@@ -111,7 +111,8 @@ def run_looks(
     ``exact_plain`` judges plain values on a subsample as they are. ``cost_at(fraction)`` is
     the journal's estimate of a look's seconds (None: unknown); with it, or with what this
     run's looks took, a smaller look is only taken while all of them together stay within
-    :data:`AUTO_COST_SHARE` of the full-data look.
+    :data:`AUTO_COST_SHARE` of the full-data look, and only when that look is expected to take
+    :data:`AUTO_MIN_FULL_SECONDS` or more.
     """
     alpha = 1 - confidence
     alphas = look_alphas(alpha, len(fractions))
@@ -177,6 +178,12 @@ def run_looks(
 #: of the full-data look, so that a claim only all the data settles costs at most this much
 #: more than ``--full``.
 AUTO_COST_SHARE = 0.10
+#: Smaller looks are only taken when the full-data look is expected to take at least this many
+#: seconds. They can save at most what the full look costs, and below a second that saving is
+#: within the noise of timing it (the same look's CPU time varies by a third from run to run on
+#: a shared machine) while a look's fixed costs are not: a sample's learning-curve evidence
+#: (nested training subsets in each fold) often costs more than all of a small data set does.
+AUTO_MIN_FULL_SECONDS = 1.0
 
 
 class _Costs:
@@ -211,6 +218,8 @@ class _Costs:
         look, full = self._predict(fraction), self._predict(1.0)
         if look is None or full is None:
             return True  # nothing known yet: the first look is taken
+        if full < AUTO_MIN_FULL_SECONDS:
+            return False
         return self.total + look <= AUTO_COST_SHARE * full
 
     def _predict(self, fraction: float) -> float | None:

@@ -149,3 +149,21 @@ def test_auto_takes_no_smaller_look_that_would_cost_more_than_a_tenth_of_the_ful
     seen.clear()
     run_looks(run_at, expectation, (0.05, 0.2, 1.0), 0.95, cost_at=lambda f: 100 * f**2)
     assert seen == [0.05, 0.2, 1.0]  # a quadratic cost: 0.25 s + 4 s <= 10 s
+
+
+def test_auto_goes_straight_to_all_the_data_when_that_takes_under_a_second() -> None:
+    """Below a second the most smaller looks could save is lost in the timing noise, and
+    their fixed costs are not: a quadratic cost that would afford them at 100 s does not at
+    0.9 s."""
+    seen: list[float] = []
+
+    def run_at(fraction: float) -> tuple[object, Sample]:
+        seen.append(fraction)
+        return proportion(90, 100, 0.95), Sample(round(fraction * 10_000), 10_000)
+
+    expectation = parse_expectation(("> 0.9",), {})
+    run_looks(run_at, expectation, (0.05, 0.2, 1.0), 0.95, cost_at=lambda f: 0.9 * f**2)
+    assert seen == [1.0]
+    seen.clear()
+    run_looks(run_at, expectation, (0.05, 0.2, 1.0), 0.95, cost_at=lambda f: 1.5 * f**2)
+    assert seen == [0.05, 0.2, 1.0]
