@@ -380,8 +380,9 @@ def lab_journal(path: Path, writer: Literal["journal", "schema-doc"] = "journal"
     return path
 
 
-def family_journal(path: Path) -> Path:
-    """``exp_knn[k]`` for k = 25, 3, 1, 10 (in that order): one refuted, three confirmed."""
+def family_journal(path: Path, alone: bool = False) -> Path:
+    """``exp_knn[k]`` for k = 25, 3, 1, 10 (in that order): one refuted, three confirmed;
+    with ``alone``, also ``exp_alone[only]``, a parametrized experiment of one variant."""
     journal = JournalBuilder(path)
     run = journal.run(T0)
     for k, status in ((25, "refuted"), (3, "confirmed"), (1, "confirmed"), (10, "confirmed")):
@@ -397,5 +398,7 @@ def family_journal(path: Path) -> Path:
             fraction=1.0,
             rows=1797,
         )
+    if alone:
+        journal.result(run, "t.py::exp_alone[only]", question="Alone?", status="answered", answer=1)
     journal.close()
     return path

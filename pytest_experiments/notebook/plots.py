@@ -113,20 +113,7 @@ class Plotter:
                 zorder=1,
             )
 
-        for name, value, text in thresholds(expectation):
-            if name not in names:
-                continue
-            for axes in (by_share, over_time):
-                axes.axhline(value, color="#374151", linestyle="--", linewidth=0.9, zorder=1)
-            by_share.annotate(
-                text,
-                xy=(0, value),
-                xycoords=("axes fraction", "data"),
-                xytext=(2, 2),
-                textcoords="offset points",
-                fontsize=7,
-                color="#374151",
-            )
+        _draw_thresholds(expectation, names, by_share, over_time)
 
         shares = [point.fraction for point in found]
         if min(shares) > 0 and max(shares) / min(shares) >= 8:
@@ -239,19 +226,7 @@ class Plotter:
                 linewidth=0.8,
                 zorder=1,
             )
-        for name, value, text in thresholds(expectation):
-            if name not in names:
-                continue
-            axes.axhline(value, color="#374151", linestyle="--", linewidth=0.9, zorder=1)
-            axes.annotate(
-                text,
-                xy=(0, value),
-                xycoords=("axes fraction", "data"),
-                xytext=(2, 2),
-                textcoords="offset points",
-                fontsize=7,
-                color="#374151",
-            )
+        _draw_thresholds(expectation, names, axes)
         xs = sorted({value for value, _ in found})
         if xs[0] > 0 and xs[-1] / xs[0] >= 20:
             axes.set_xscale("log")
@@ -310,6 +285,25 @@ class Plotter:
             label=label,
             edgecolors="white",
             linewidths=0.5,
+        )
+
+
+def _draw_thresholds(expectation: str | None, names: Sequence[str], *panels: Any) -> None:
+    """The expectation's thresholds for the series drawn, as dashed lines on every panel,
+    labelled on the first."""
+    for name, value, text in thresholds(expectation):
+        if name not in names:
+            continue
+        for axes in panels:
+            axes.axhline(value, color="#374151", linestyle="--", linewidth=0.9, zorder=1)
+        panels[0].annotate(
+            text,
+            xy=(0, value),
+            xycoords=("axes fraction", "data"),
+            xytext=(2, 2),
+            textcoords="offset points",
+            fontsize=7,
+            color="#374151",
         )
 
 

@@ -37,8 +37,7 @@ from journal_fixtures import (
     T0,
     TREE,
     JournalBuilder,
-    estimate,
-    estimate_text,
+    family_journal,
     lab_journal,
 )
 
@@ -434,24 +433,8 @@ def test_report_markdown_shows_markup_in_questions_as_text(run_cli: Cli, lab: Pa
 def test_report_gives_a_parametrized_family_as_one_entry_with_a_table(
     run_cli: Cli, tmp_path: Path
 ) -> None:
-    journal = JournalBuilder(tmp_path / "j.sqlite")
-    run = journal.run(T0)
-    for k, status in ((25, "refuted"), (3, "confirmed"), (1, "confirmed"), (10, "confirmed")):
-        value = round(1 - k / 100, 2)
-        journal.result(
-            run,
-            f"t.py::exp_knn[{k}]",
-            question="Is k-NN at least 90% accurate?",
-            expectation=">= 0.9",
-            status=status,
-            answer=estimate(value, value - 0.02, value + 0.01),
-            answer_text=estimate_text(value, value - 0.02, value + 0.01),
-            fraction=1.0,
-            rows=1797,
-        )
-    journal.result(run, "t.py::exp_alone[only]", question="Alone?", status="answered", answer=1)
-    journal.close()
-    out = run_cli.on(journal.path, "report").out
+    journal = family_journal(tmp_path / "j.sqlite", alone=True)
+    out = run_cli.on(journal, "report").out
     questions = out.split("## Questions")[1].split("###")[0]
     assert "| 3 confirmed, 1 refuted | Is k-NN at least 90% accurate? (4 variants) |" in questions
     assert questions.count("k-NN") == 1  # one row for the family
