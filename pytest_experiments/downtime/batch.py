@@ -124,7 +124,7 @@ def build(
         points = history.points(nodeid)
         _, whole = plan_estimate(state.plan.fractions, points)
         if state.plan.auto and points:
-            state.costs = partial(estimate_duration, points=points)
+            state.costs = partial(estimate_duration, points=points, looks=True)
         scale = trial_scale(getattr(items[index], "obj", None), history.results.get(nodeid, ()))
         if whole is not None:
             whole *= scale[0] if scale else 1.0

@@ -11,6 +11,9 @@ The model, per experiment, from its timed results in the journal (newest first, 
   log(size), log(seconds) (the durations at one size averaged first), with ``0 <= b <= 3``: a
   fixed cost gives ``b`` near 0, a linear fit ``b`` near 1, a quadratic kernel ``b`` near 2;
 * with one size, or sizes spanning less than :data:`MIN_SIZE_SPAN`, proportional to the size;
+* ``--sample auto`` budgets its looks by the seconds of a result's last look alone (its
+  ``look_seconds``), without the checks of its verdict or the smaller looks before it, which
+  it budgets apart; planning a batch uses the whole durations;
 * never run (or never finished): a *guess*, the median estimate of similar experiments (the
   same function with other parameters, then its module, then the whole batch) or
   :data:`DEFAULT_GUESS`, and always shown as a guess.
@@ -77,6 +80,9 @@ class Point:
     rows: int | None
     total_rows: int | None
     duration: float
+    #: Seconds of the run's last look alone (without its verdict's checks, or the smaller looks
+    #: of ``--sample auto`` before it), when the result says.
+    look: float | None = None
 
 
 def timed(row: ResultRow) -> bool:
@@ -87,8 +93,23 @@ def timed(row: ResultRow) -> bool:
 def points_from(history: Iterable[ResultRow]) -> list[Point]:
     """The timed points of an experiment's history (newest first)."""
     return [
-        Point(row.fraction, row.rows, row.total_rows, row.duration) for row in history if timed(row)
+        Point(row.fraction, row.rows, row.total_rows, row.duration, last_look(row.data))
+        for row in history
+        if timed(row)
     ][:HISTORY_LIMIT]
+
+
+def last_look(data: Mapping[str, object]) -> float | None:
+    """The seconds of a result's last look alone, from its ``look_seconds``; None when the
+    result does not say (journaled before looks were timed)."""
+    looks = data.get("look_seconds")
+    if not isinstance(looks, list) or not looks:
+        return None
+    final = looks[-1]
+    if not isinstance(final, list) or len(final) != 3:
+        return None
+    seconds = final[1]
+    return float(seconds) if isinstance(seconds, (int, float)) and seconds >= 0 else None
 
 
 def expected_rows(fraction: float, points: Sequence[Point]) -> int | None:
@@ -117,20 +138,28 @@ def _ceil_share(fraction: float, total: int) -> int:
     return math.ceil(round(fraction * total, 9))
 
 
-def estimate_duration(fraction: float, points: Sequence[Point]) -> float | None:
+def estimate_duration(
+    fraction: float, points: Sequence[Point], looks: bool = False
+) -> float | None:
     """Seconds an experiment should take at ``fraction``; None without history.
 
     A power law in the rows (or the fraction, for experiments that never sampled) through the
-    past points, proportional with one size; never decreasing with ``fraction``.
+    past points, proportional with one size; never decreasing with ``fraction``. With
+    ``looks``, the seconds of one look alone (where the results timed their looks): what
+    ``--sample auto`` budgets its looks by, counting their checks apart.
     """
+
+    def seconds(point: Point) -> float:
+        return point.look if looks and point.look is not None else point.duration
+
     target: float
     rows = expected_rows(fraction, points)
     if rows is not None:
         target = rows
-        sizes = [(float(p.rows), p.duration) for p in points if p.rows is not None and p.total_rows]
+        sizes = [(float(p.rows), seconds(p)) for p in points if p.rows is not None and p.total_rows]
     else:
         target = fraction
-        sizes = [(p.fraction, p.duration) for p in points]
+        sizes = [(p.fraction, seconds(p)) for p in points]
     if not sizes:
         return None
     by_size: dict[float, list[float]] = {}

@@ -65,10 +65,13 @@ def call(pyfuncitem: pytest.Function, state: ExperimentState, settings: RunSetti
         rows_at=context.rows_for,
         pilot_at=pilot_at,
         exact_plain=settings.exact_plain_numbers,
-        cost_at=state.costs,
+        # A sample fixed in setup has one look, at the rows the fixture drew: nothing to budget.
+        cost_at=(state.costs or _untimed) if state.plan.auto and not fixed_in_setup else None,
     )
     answer = outcome.answer
     result.looks, result.fraction = outcome.looks, outcome.fraction
+    result.look_seconds = [list(look) for look in outcome.spent]
+    result.untimed = outcome.untimed
     result.uses_fraction = context.uses_fraction
     if outcome.judgement is None:
         result.status = "answered"
@@ -80,6 +83,11 @@ def call(pyfuncitem: pytest.Function, state: ExperimentState, settings: RunSetti
         answer = Judging(level=outcome.level).prepare(answer)  # the intervals the verdict used
     result.answer = to_jsonable(answer)
     result.answer_text = format_value(answer)
+
+
+def _untimed(fraction: float) -> float | None:
+    """The cost of a look at an experiment the journal has never timed: unknown."""
+    return None
 
 
 def _pilot(

@@ -76,6 +76,10 @@ class ExperimentResult:
     #: Whether the answer depended on the share of the data (the experiment sampled or read
     #: ``exp.fraction``); one that did not answered on all its data.
     uses_fraction: bool = True
+    #: Seconds of each look and of its checks: ``[fraction, look, checks]`` per look.
+    look_seconds: list[list[float]] = field(default_factory=list)
+    #: ``--sample auto`` took no smaller look: the journal had never timed the experiment.
+    untimed: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -99,7 +99,25 @@ def write_experiments(
         reporter.write_line(pieces[0])
         for piece in pieces[1:]:
             reporter.write_line(WORD_INDENT + piece)
+    untimed = untimed_text(results)
+    for piece in wrap(untimed, width, "") if untimed else []:
+        reporter.write_line(piece)
     write_inconclusive_reasons(reporter, results)
+
+
+def untimed_text(results: Sequence[ExperimentResult]) -> str:
+    """Why ``--sample auto`` ran experiments on all the data at once, if it did for want of
+    their timing; empty otherwise."""
+    count = sum(result.untimed for result in results)
+    if not count:
+        return ""
+    them = "them" if count > 1 else "it"
+    return (
+        f"sample auto: {count} experiment{'s' if count > 1 else ''} went straight to all the "
+        f"data, as --full: the journal has no timing of {them}, and without one a smaller look "
+        "could cost as much as all the data. Runs that find this run's timings in the journal "
+        "take smaller looks where they save time."
+    )
 
 
 #: The verdict word's column; continued lines start under the text after it.

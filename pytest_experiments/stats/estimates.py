@@ -183,6 +183,20 @@ class Estimate:
         )
 
 
+def without_pending_curves(value: Any, problem: str) -> Any:
+    """``value`` with every learning curve still to be measured given up, saying ``problem``
+    (a verdict on a subsample then cannot rest on the curve: it stays inconclusive)."""
+    if isinstance(value, Estimate):
+        if value.curve is None and value.pending_curve is not None:
+            return replace(value, pending_curve=None, curve={"problem": problem})
+        return value
+    if isinstance(value, dict):
+        return {key: without_pending_curves(item, problem) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_pending_curves(item, problem) for item in value]
+    return value
+
+
 def is_estimate_json(value: Any) -> bool:
     return isinstance(value, dict) and value.get("kind") == ESTIMATE_KIND and "low" in value
 

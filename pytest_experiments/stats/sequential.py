@@ -27,19 +27,24 @@ Shortcuts skip looks without spending more alpha (benchmarks/verdicts measured t
 * a sample fixed before the look (drawn in a fixture) cannot grow: that look is the only one,
   at the whole alpha, and a plain number on it is inconclusive.
 
+Cost (:class:`_Costs`): the smaller looks and their checks may spend at most a tenth of what the
+journal expects the full-data look to take, so a claim only all the data settles costs at most
+10 % more than ``--full``; an experiment the journal has never timed goes straight to all the
+data (judged at the whole alpha, as ``--full`` judges it), and its timing plans the next run's
+looks.
+
 Without an expectation there is nothing to decide: the first look's answer is reported, its
 intervals at the run's confidence.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from pytest_experiments.stats.estimates import Estimate
+from pytest_experiments.stats.estimates import Estimate, without_pending_curves
 from pytest_experiments.stats.evidence import Unsettled, contains_unsettled
 from pytest_experiments.stats.judgement import Expectation, Judgement, judge
 from pytest_experiments.stats.stability import unsettle, unsettle_unchecked
@@ -57,6 +62,10 @@ class LookOutcome:
     looks: int
     level: float
     judgement: Judgement | None
+    #: Seconds each look took and then its checks took: ``(fraction, look, checks)``.
+    spent: list[tuple[float, float, float]] = field(default_factory=list)
+    #: The smaller looks were skipped because the journal has never timed the experiment.
+    untimed: bool = False
 
 
 def look_alphas(alpha: float, planned_looks: int) -> list[float]:
@@ -108,11 +117,15 @@ def run_looks(
     rows a look at ``fraction`` would keep (None when unknown), to skip looks that would repeat.
     ``pilot_at(sample, fraction)`` runs the experiment on a smaller sample than ``sample`` for
     the checks of :mod:`.stability` (the previous look serves when there is one);
-    ``exact_plain`` judges plain values on a subsample as they are. ``cost_at(fraction)`` is
-    the journal's estimate of a look's seconds (None: unknown); with it, or with what this
-    run's looks took, a smaller look is only taken while all of them together stay within
-    :data:`AUTO_COST_SHARE` of the full-data look, and only when that look is expected to take
-    :data:`AUTO_MIN_FULL_SECONDS` or more.
+    ``exact_plain`` judges plain values on a subsample as they are.
+
+    ``cost_at(fraction)`` is the journal's estimate of a look's seconds (None: never timed);
+    without ``cost_at`` cost is not considered. With it the smaller looks and their checks
+    together stay within :data:`AUTO_COST_SHARE` of the full-data look (see :class:`_Costs`),
+    are only taken when that look is expected to take :data:`AUTO_MIN_FULL_SECONDS` or more,
+    and not at all for a claim the journal has never timed. Leave it out for a sample fixed
+    before the first look (drawn in a fixture): that look is at the first fraction, whatever
+    it costs, because it is the only one.
     """
     alpha = 1 - confidence
     alphas = look_alphas(alpha, len(fractions))
@@ -120,7 +133,9 @@ def run_looks(
     outcome: LookOutcome | None = None
     index, looks, previous_rows = 0, 0, None
     previous: tuple[Any, Sample] | None = None
-    costs = _Costs(cost_at, rows_at)
+    costs = _Costs(cost_at)
+    spent: list[tuple[float, float, float]] = []
+    untimed = False
     while index <= last:
         fraction = fractions[index]
         if index < last and rows_at is not None and looks > 0:
@@ -128,12 +143,14 @@ def run_looks(
             if rows is not None and rows == previous_rows:
                 index += 1  # the same rows again: the same answer
                 continue
-        if index < last and not costs.affordable(fraction):
-            index = last  # smaller looks would cost more than the full look can spare
+        if index < last and not costs.affordable(fraction, blind=expectation is None):
+            untimed = looks == 0 and not costs.known
+            index = last  # smaller looks could cost more than the full look can spare
             continue
         started = time.perf_counter()
         answer, sample = run_at(fraction)
-        costs.spent(fraction, sample, time.perf_counter() - started)
+        look_seconds = time.perf_counter() - started
+        costs.spent(look_seconds)
         looks += 1
         previous_rows = sample.rows
         whole = fraction >= 1 or sample.is_all_data
@@ -142,24 +159,33 @@ def run_looks(
             index = last  # every later look would see these rows again
         if expectation is None:
             # Nothing to decide, so nothing to grow the sample for or to split alpha over.
-            return LookOutcome(answer, fraction, looks, confidence, None)
+            spent.append((fraction, look_seconds, 0.0))
+            return LookOutcome(answer, fraction, looks, confidence, None, spent, untimed)
         # A first look whose rows every later look would repeat is the only distinct look, so
         # it may spend all of alpha.
         look_alpha = alpha if (whole or stuck) and looks == 1 else alphas[index]
         level = 1 - look_alpha
+        started = time.perf_counter()
+        pilot = pilot_at
+        if not whole and not costs.checks_affordable(look_seconds):
+            # The learning curve and the smaller look would take auto past its budget: the
+            # sample's verdict stays inconclusive and all the data decides.
+            answer = without_pending_curves(answer, OVER_BUDGET)
+            pilot = _over_budget
         judgement = judge(expectation, answer, level, not whole, with_p_value)
         moved = False
         if not whole and judgement.verdict.decisive:
-            started = time.perf_counter()
-            checked = _checked(answer, sample, fraction, previous, pilot_at, exact_plain)
-            costs.overhead(time.perf_counter() - started)
+            checked = _checked(answer, sample, fraction, previous, pilot, exact_plain)
             if contains_unsettled(checked):
                 judgement = judge(expectation, checked, level, True, with_p_value)
                 moved = _plain_moved(checked)
+        check_seconds = time.perf_counter() - started if not whole else 0.0
+        costs.spent(check_seconds)
+        spent.append((fraction, look_seconds, check_seconds))
         previous = (answer, sample)
         if judgement.p_value is not None:
             judgement.p_value = min(1.0, judgement.p_value * alpha / look_alpha)
-        outcome = LookOutcome(answer, fraction, looks, level, judgement)
+        outcome = LookOutcome(answer, fraction, looks, level, judgement, spent, untimed)
         if stuck:
             judgement.notes.append(
                 "the sample was drawn in a fixture, before the experiment ran, so --sample auto "
@@ -184,60 +210,66 @@ AUTO_COST_SHARE = 0.10
 #: a shared machine) while a look's fixed costs are not: a sample's learning-curve evidence
 #: (nested training subsets in each fold) often costs more than all of a small data set does.
 AUTO_MIN_FULL_SECONDS = 1.0
+#: A smaller look is planned at this many times its expected seconds: the look, and its checks
+#: counted as much again (the learning curve fits a score's learners on up to 0.94 of the
+#: training rows of 10 of the 25 splits; the smaller look, when there is no earlier one, on a
+#: quarter of the rows).
+LOOK_WITH_CHECKS = 2.0
+#: Why a subsample's checks were not run.
+OVER_BUDGET = (
+    "checking that the effect carries (a learning curve, a smaller look) would take --sample "
+    "auto past a tenth of the full-data look's time"
+)
+
+
+def _over_budget(sample: Sample, fraction: float) -> Pilot:
+    return OVER_BUDGET
 
 
 class _Costs:
-    """What the looks cost so far, and what the next one should: by the journal's runtime
-    model when it knows the experiment, else by the looks of this run (seconds as a power of
-    the rows, its exponent from two looks far enough apart, else proportional)."""
+    """What the smaller looks of ``--sample auto`` and their checks have spent, against what
+    the journal's runtime model (:func:`pytest_experiments.downtime.runtime.estimate_duration`)
+    expects of the looks.
 
-    def __init__(
-        self,
-        cost_at: Callable[[float], float | None] | None,
-        rows_at: Callable[[float], int | None] | None,
-    ) -> None:
+    The budget is :data:`AUTO_COST_SHARE` of the full-data look's expected seconds. A look is
+    taken when what was spent plus :data:`LOOK_WITH_CHECKS` times its expected seconds fits the
+    budget; its checks run when what was spent (the look included) plus the look's measured
+    seconds again fits. So the budget is only exceeded when the runtime model was wrong, or
+    the checks took more than their look. An experiment the journal never timed gets no
+    smaller look at all: without a time for all the data there is no budget, and a blind first
+    look can cost as much as all the data (a fixed cost such as loading the data dominates
+    small samples), so it would double the cost of every claim that only all the data settles.
+    """
+
+    def __init__(self, cost_at: Callable[[float], float | None] | None) -> None:
         self.cost_at = cost_at
-        self.rows_at = rows_at
         self.total = 0.0
-        self.points: list[tuple[float, float]] = []  # (size, seconds) of this run's looks
-        self.whole: float | None = None  # the size of all the data, once a look saw it
 
-    def spent(self, fraction: float, sample: Sample, seconds: float) -> None:
-        self.total += seconds
-        size = float(sample.rows) if sample.rows else fraction
-        self.points.append((size, seconds))
-        if sample.rows and sample.total_rows:
-            self.whole = float(sample.total_rows)
-        elif not sample.rows:
-            self.whole = 1.0
+    @property
+    def known(self) -> bool:
+        return self.cost_at is None or self.cost_at(1.0) is not None
 
-    def overhead(self, seconds: float) -> None:
+    def spent(self, seconds: float) -> None:
         self.total += seconds
 
-    def affordable(self, fraction: float) -> bool:
-        look, full = self._predict(fraction), self._predict(1.0)
+    def affordable(self, fraction: float, blind: bool = False) -> bool:
+        """Whether a smaller look at ``fraction`` fits the budget; ``blind`` takes it when the
+        cost is unknown (an experiment without an expectation takes one look only)."""
+        if self.cost_at is None:
+            return True
+        look, full = self.cost_at(fraction), self.cost_at(1.0)
         if look is None or full is None:
-            return True  # nothing known yet: the first look is taken
+            return blind
         if full < AUTO_MIN_FULL_SECONDS:
             return False
-        return self.total + look <= AUTO_COST_SHARE * full
+        return self.total + LOOK_WITH_CHECKS * look <= AUTO_COST_SHARE * full
 
-    def _predict(self, fraction: float) -> float | None:
-        if self.cost_at is not None:
-            known = self.cost_at(fraction)
-            if known is not None:
-                return known
-        if not self.points or self.whole is None:
-            return None
-        rows = self.rows_at(fraction) if self.rows_at is not None and fraction < 1 else None
-        size = float(rows) if rows else (self.whole if fraction >= 1 else fraction * self.whole)
-        largest = max(self.points)
-        smallest = min(self.points)
-        exponent = 1.0
-        if largest[0] >= 1.5 * smallest[0] and largest[1] > 0 and smallest[1] > 0:
-            ratio = math.log(largest[1] / smallest[1]) / math.log(largest[0] / smallest[0])
-            exponent = min(2.0, max(0.0, ratio))
-        return float(largest[1] * (size / largest[0]) ** exponent)
+    def checks_affordable(self, look_seconds: float) -> bool:
+        """Whether the checks of a look that took ``look_seconds`` fit the budget."""
+        full = self.cost_at(1.0) if self.cost_at is not None else None
+        if full is None:
+            return True  # cost is not considered (one planned look), or no smaller look ran
+        return self.total + look_seconds <= AUTO_COST_SHARE * full
 
 
 def _checked(

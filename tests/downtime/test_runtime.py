@@ -16,6 +16,7 @@ from pytest_experiments.downtime.runtime import (
     History,
     Point,
     accuracy_line,
+    estimate_duration,
     guess,
     in_order,
     load_history,
@@ -49,6 +50,24 @@ def test_failures_and_reused_results_do_not_time_an_experiment(tmp_path: Path) -
     # A reused answer costs next to nothing: its duration says nothing about the experiment.
     reused = dataclasses.replace(rows[0], data={"reused_from": 1})
     assert [point.duration for point in points_from([reused, *rows])] == [2.0]
+
+
+def test_auto_budgets_its_looks_by_the_looks_alone_not_their_checks(tmp_path: Path) -> None:
+    # A 0.2 run whose look took 4 ms and whose checks 30 ms: the checks are budgeted apart,
+    # so counting them in the look's time would extrapolate a millisecond experiment to
+    # seconds (as it did on the verdicts benchmark).
+    path = tmp_path / "j.sqlite"
+    timed_history(path, [PastRun([Timed("t.py::exp_a", 0.034)])])
+    with open_journal(path) as journal:
+        (row,) = journal.history("t.py::exp_a")
+    looked = dataclasses.replace(row, data={**row.data, "look_seconds": [[0.2, 0.004, 0.03]]})
+    assert [(p.duration, p.look) for p in points_from([looked, row])] == [
+        (0.034, 0.004),
+        (0.034, None),  # journaled before looks were timed
+    ]
+    points = [Point(0.05, 100, 1000, 0.006, 0.005), Point(0.2, 200, 1000, 0.034, 0.004)]
+    assert estimate_duration(1.0, points, looks=True) == pytest.approx(0.0045, rel=0.2)
+    assert estimate_duration(1.0, points) > 1.0  # the whole calls, checks and all
 
 
 def test_auto_estimates_its_first_look_and_all_of_them() -> None:

@@ -210,7 +210,11 @@ def test_estimates_in_a_run(pytester: pytest.Pytester, xdist: list[str]) -> None
     assert "INTERNALERROR" not in result.stdout.str()
 
 
-def test_sample_auto_grows_until_decisive_and_says_where(pytester: pytest.Pytester) -> None:
+def test_sample_auto_goes_to_all_the_data_for_an_untimed_experiment_and_says_why(
+    pytester: pytest.Pytester,
+) -> None:
+    # Without a timing in the journal there is no budget for smaller looks: a first look could
+    # cost as much as all the data, so auto runs what --full runs and says so, once.
     pytester.makepyfile(test_estimates=ESTIMATE_EXPERIMENTS)
     result = pytester.runpytest_subprocess(
         "--sample",
@@ -226,7 +230,10 @@ def test_sample_auto_grows_until_decisive_and_says_where(pytester: pytest.Pytest
     result.stdout.fnmatch_lines(
         [
             "experiments: sample auto (from 5%, x4 per look), seed 0",
-            "CONFIRMED    test_estimates.py::exp_svc_digits *answer accuracy=0.9* at *, ? looks*",
+            "CONFIRMED    test_estimates.py::exp_svc_digits *answer accuracy=0.9* at full data "
+            "(1,797 rows), 1 look*",
+            "sample auto: 1 experiment went straight to all the data, as --full: the journal "
+            "has no timing of it, *",
         ]
     )
     assert result.ret == 0

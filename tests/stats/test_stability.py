@@ -167,3 +167,104 @@ def test_auto_goes_straight_to_all_the_data_when_that_takes_under_a_second() -> 
     seen.clear()
     run_looks(run_at, expectation, (0.05, 0.2, 1.0), 0.95, cost_at=lambda f: 1.5 * f**2)
     assert seen == [0.05, 0.2, 1.0]
+
+
+def test_auto_takes_no_smaller_look_at_an_experiment_the_journal_never_timed() -> None:
+    # No timing, no budget: a blind first look can cost as much as all the data.
+    seen: list[float] = []
+
+    def run_at(fraction: float) -> tuple[object, Sample]:
+        seen.append(fraction)
+        return proportion(95, 100, 0.95), Sample(round(fraction * 10_000), 10_000)
+
+    outcome = run_looks(
+        run_at, parse_expectation(("> 0.5",), {}), (0.05, 0.2, 1.0), 0.95, cost_at=lambda f: None
+    )
+    assert seen == [1.0] and outcome.untimed
+    assert outcome.level == 0.95  # the only look: judged as --full judges it
+    seen.clear()
+    # Without an expectation there is one look whatever it costs: the first one is taken.
+    answered = run_looks(run_at, None, (0.05, 0.2, 1.0), 0.95, cost_at=lambda f: None)
+    assert seen == [0.05] and not answered.untimed
+
+
+class FakeClock:
+    """``time.perf_counter`` for the looks: each look takes what the test says."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def perf_counter(self) -> float:
+        return self.now
+
+
+def test_auto_skips_the_checks_of_a_look_that_took_the_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The journal expects 0.25 s at 5 % and 100 s on all the data, but the look takes 9 s: its
+    # checks (another 9 s, about) would pass the 10 s budget, so the sample's verdict is not
+    # taken and all the data decides.
+    from pytest_experiments.stats import sequential
+
+    clock = FakeClock()
+    monkeypatch.setattr(sequential, "time", clock)
+    seen: list[float] = []
+    pilots: list[float] = []
+
+    def run_at(fraction: float) -> tuple[object, Sample]:
+        seen.append(fraction)
+        clock.now += 9.0 if fraction < 1 else 100.0
+        return 3, Sample(round(fraction * 10_000), 10_000)
+
+    def pilot_at(sample: Sample, fraction: float) -> tuple[object, Sample]:
+        pilots.append(fraction)
+        return 3, Sample(100, 10_000)
+
+    outcome = run_looks(
+        run_at,
+        parse_expectation(("== 3",), {}),
+        (0.05, 0.2, 1.0),
+        0.95,
+        pilot_at=pilot_at,
+        cost_at=lambda f: 100 * f**2,
+    )
+    assert seen == [0.05, 1.0] and pilots == []
+    assert outcome.judgement is not None and outcome.judgement.verdict is Verdict.CONFIRMED
+    assert outcome.spent == [(0.05, 9.0, 0.0), (1.0, 100.0, 0.0)]
+    # The same look within its budget is checked, and decides.
+    seen.clear()
+
+    def quick(fraction: float) -> tuple[object, Sample]:
+        seen.append(fraction)
+        clock.now += 0.5
+        return 3, Sample(round(fraction * 10_000), 10_000)
+
+    decided = run_looks(
+        quick,
+        parse_expectation(("== 3",), {}),
+        (0.05, 0.2, 1.0),
+        0.95,
+        pilot_at=pilot_at,
+        cost_at=lambda f: 100 * f**2,
+    )
+    assert seen == [0.05] and pilots == [0.05]
+    assert decided.judgement is not None and decided.judgement.verdict is Verdict.CONFIRMED
+
+
+def test_a_curve_given_up_for_its_cost_leaves_a_subsample_verdict_inconclusive() -> None:
+    from pytest_experiments.stats.estimates import without_pending_curves
+    from pytest_experiments.stats.learning_curve import LazyCurve
+
+    measured: list[bool] = []
+
+    def measure(far: bool) -> dict[str, object]:
+        measured.append(far)
+        raise AssertionError("a curve given up is never measured")
+
+    curve = LazyCurve(measure)
+    pending = Estimate(0.97, 0.95, 0.99, 0.95, 25, "t", trend="rises", pending_curve=curve)
+    answer = without_pending_curves({"accuracy": pending, "folds": 25}, "too dear")
+    assert answer["folds"] == 25 and answer["accuracy"].curve == {"problem": "too dear"}
+    found, notes = verdict("accuracy >= 0.9", answer)
+    assert found is Verdict.INCONCLUSIVE and measured == []
+    assert any("too dear" in note for note in notes)
