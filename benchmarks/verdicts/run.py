@@ -837,7 +837,8 @@ def cost_goal_lines(
         if early:
             text += (
                 f"{';' if beyond else ''} where it stopped before all the data at most "
-                f"{early[0][0]:.2f}x --full's CPU ({len(early)} stop{"s" if len(early) != 1 else ""}, {len(dear)} above)"
+                f"{early[0][0]:.2f}x --full's CPU ({len(early)} "
+                f"stop{'s' if len(early) != 1 else ''}, {len(dear)} above)"
             )
         lines.append(text)
     ratios = cost_over_full(bench, mode)
