@@ -95,13 +95,14 @@ ORACLE_MODES = ("0.05", "0.2", "full")  # the single looks the oracle may choose
 SLOW_SECONDS = 1.0  # "experiments that take >= 1 s" on all the data
 WORST_SHOWN = 10
 
-DEFAULT_MODES = ("0.05", "0.2", "auto", "full", "full-again", "auto-new")
+DEFAULT_MODES = ("0.05", "0.2", "full", "auto", "full-again", "auto-new")
 #: ``--full`` once more: per experiment, the noise between two runs of the very same work.
 NOISE_MODE = "full-again"
-#: Modes whose runs share one journal per seed, so that ``auto`` finds the 0.05 and 0.2 runs
-#: before it (the runtime model it plans its looks by); ``auto-new`` is auto on a journal that
-#: never saw the experiments (a first run).
-JOURNALED_MODES = ("0.05", "0.2", "auto", "full")
+#: Modes whose runs share one journal per seed, so that ``auto`` finds the 0.05, 0.2 and full
+#: runs before it (the timings it budgets its looks by: a user's journal after a day of
+#: samples and a night of --full); ``auto-new`` is auto on a journal that never saw the
+#: experiments (a first run).
+JOURNALED_MODES = ("0.05", "0.2", "full", "auto")
 DEFAULT_SEEDS = (0, 1, 2)
 DEFAULT_AUTO_BASE = "0.05"
 VERDICTS = ("confirmed", "refuted", "inconclusive")

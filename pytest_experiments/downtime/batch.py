@@ -22,10 +22,10 @@ from pytest_experiments.downtime.budget import HEADROOM, Candidate, choose, read
 from pytest_experiments.downtime.reuse import data_files, find_reusable, fingerprint, reuse_key
 from pytest_experiments.downtime.runtime import (
     History,
-    estimate_duration,
     format_duration,
     guess,
     load_history,
+    look_seconds,
     plan_estimate,
     seconds_per_test,
     typical_overhead,
@@ -124,7 +124,7 @@ def build(
         points = history.points(nodeid)
         _, whole = plan_estimate(state.plan.fractions, points)
         if state.plan.auto and points:
-            state.costs = partial(estimate_duration, points=points, looks=True)
+            state.costs = partial(look_seconds, points=points)
         scale = trial_scale(getattr(items[index], "obj", None), history.results.get(nodeid, ()))
         if whole is not None:
             whole *= scale[0] if scale else 1.0

@@ -11,9 +11,9 @@ The model, per experiment, from its timed results in the journal (newest first, 
   log(size), log(seconds) (the durations at one size averaged first), with ``0 <= b <= 3``: a
   fixed cost gives ``b`` near 0, a linear fit ``b`` near 1, a quadratic kernel ``b`` near 2;
 * with one size, or sizes spanning less than :data:`MIN_SIZE_SPAN`, proportional to the size;
-* ``--sample auto`` budgets its looks by the seconds of a result's last look alone (its
-  ``look_seconds``), without the checks of its verdict or the smaller looks before it, which
-  it budgets apart; planning a batch uses the whole durations;
+* ``--sample auto`` budgets its smaller looks by :func:`look_seconds` instead: the seconds
+  of a result's last look alone (its ``look_seconds``, without its checks or the smaller looks
+  before it), interpolated between timed sizes and never extrapolated above them;
 * never run (or never finished): a *guess*, the median estimate of similar experiments (the
   same function with other parameters, then its module, then the whole batch) or
   :data:`DEFAULT_GUESS`, and always shown as a guess.
@@ -138,28 +138,20 @@ def _ceil_share(fraction: float, total: int) -> int:
     return math.ceil(round(fraction * total, 9))
 
 
-def estimate_duration(
-    fraction: float, points: Sequence[Point], looks: bool = False
-) -> float | None:
+def estimate_duration(fraction: float, points: Sequence[Point]) -> float | None:
     """Seconds an experiment should take at ``fraction``; None without history.
 
     A power law in the rows (or the fraction, for experiments that never sampled) through the
-    past points, proportional with one size; never decreasing with ``fraction``. With
-    ``looks``, the seconds of one look alone (where the results timed their looks): what
-    ``--sample auto`` budgets its looks by, counting their checks apart.
+    past points, proportional with one size; never decreasing with ``fraction``.
     """
-
-    def seconds(point: Point) -> float:
-        return point.look if looks and point.look is not None else point.duration
-
     target: float
     rows = expected_rows(fraction, points)
     if rows is not None:
         target = rows
-        sizes = [(float(p.rows), seconds(p)) for p in points if p.rows is not None and p.total_rows]
+        sizes = [(float(p.rows), p.duration) for p in points if p.rows is not None and p.total_rows]
     else:
         target = fraction
-        sizes = [(p.fraction, seconds(p)) for p in points]
+        sizes = [(p.fraction, p.duration) for p in points]
     if not sizes:
         return None
     by_size: dict[float, list[float]] = {}
@@ -180,6 +172,57 @@ def estimate_duration(
         )
         slope = min(MAX_EXPONENT, max(0.0, slope))
     return math.exp(mean_y + slope * (math.log(target) - mean_x))
+
+
+def look_seconds(fraction: float, points: Sequence[Point]) -> float | None:
+    """Seconds one look at ``fraction`` should take, for ``--sample auto``'s budget of smaller
+    looks: measured, never extrapolated upwards; None unless a past look used all the data.
+
+    The full-data look is the mean of the timed looks on all the data (a result's last look
+    alone, without its checks, where it says). A smaller look interpolates a power law between
+    the two timed sizes around it (log seconds linear in log rows), each capped by the timed
+    sizes above it, since a look never costs more with fewer rows; below the smallest timed size
+    it costs what that size did, since a look's fixed part (loading the data, a fit's overhead)
+    does not shrink with the rows, and extrapolating downwards would promise small looks for
+    nearly nothing. A full-data look is not extrapolated from samples at all: a cost that stops
+    growing beyond the sizes seen (a learner capped at some rows) or starts to grow faster (a
+    kernel) makes that wrong by multiples, and a budget too large would overspend.
+    """
+    sized = [p for p in points if p.rows is not None and p.total_rows]
+    target: float
+    if sized:
+        whole = float(sized[0].total_rows or 0)
+        pairs = [(float(p.rows or 0), _look(p)) for p in sized if p.total_rows == whole]
+        rows = expected_rows(fraction, points)
+        target = float(rows) if rows is not None else whole
+    else:
+        whole = 1.0
+        pairs = [(min(p.fraction, 1.0), _look(p)) for p in points]
+        target = min(fraction, 1.0)
+    by_size: dict[float, list[float]] = {}
+    for size, seconds in pairs:
+        by_size.setdefault(size, []).append(max(seconds, MIN_SECONDS))
+    if whole not in by_size:
+        return None
+    sizes = sorted(by_size)
+    capped: dict[float, float] = {}
+    ceiling = math.inf
+    for size in reversed(sizes):
+        ceiling = min(ceiling, statistics.fmean(by_size[size]))
+        capped[size] = ceiling
+    if target >= whole:
+        return capped[whole]
+    if target <= sizes[0]:
+        return capped[sizes[0]]
+    upper = next(size for size in sizes if size >= target)
+    lower = max(size for size in sizes if size < target)
+    share = math.log(target / lower) / math.log(upper / lower)
+    low, high = math.log(capped[lower]), math.log(capped[upper])
+    return math.exp(low + share * (high - low))
+
+
+def _look(point: Point) -> float:
+    return point.look if point.look is not None else point.duration
 
 
 def plan_estimate(

@@ -86,7 +86,7 @@ def call(pyfuncitem: pytest.Function, state: ExperimentState, settings: RunSetti
 
 
 def _untimed(fraction: float) -> float | None:
-    """The cost of a look at an experiment the journal has never timed: unknown."""
+    """The cost of a look at an experiment the journal has no timing of: unknown."""
     return None
 
 

@@ -78,7 +78,7 @@ class ExperimentResult:
     uses_fraction: bool = True
     #: Seconds of each look and of its checks: ``[fraction, look, checks]`` per look.
     look_seconds: list[list[float]] = field(default_factory=list)
-    #: ``--sample auto`` took no smaller look: the journal had never timed the experiment.
+    #: ``--sample auto`` took no smaller look: the journal had not timed it on all the data.
     untimed: bool = False
 
     def to_json(self) -> dict[str, Any]:

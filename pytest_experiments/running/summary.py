@@ -114,9 +114,9 @@ def untimed_text(results: Sequence[ExperimentResult]) -> str:
     them = "them" if count > 1 else "it"
     return (
         f"sample auto: {count} experiment{'s' if count > 1 else ''} went straight to all the "
-        f"data, as --full: the journal has no timing of {them}, and without one a smaller look "
-        "could cost as much as all the data. Runs that find this run's timings in the journal "
-        "take smaller looks where they save time."
+        f"data, as --full: the journal has no timing of {them} on all the data, so no budget "
+        "for smaller looks, and a blind one could cost as much as all the data. Later runs "
+        "budget by the timings this run journals."
     )
 
 

@@ -29,9 +29,9 @@ Shortcuts skip looks without spending more alpha (benchmarks/verdicts measured t
 
 Cost (:class:`_Costs`): the smaller looks and their checks may spend at most a tenth of what the
 journal expects the full-data look to take, so a claim only all the data settles costs at most
-10 % more than ``--full``; an experiment the journal has never timed goes straight to all the
-data (judged at the whole alpha, as ``--full`` judges it), and its timing plans the next run's
-looks.
+10 % more than ``--full``; an experiment the journal has never timed on all the data goes
+straight to all the data (judged at the whole alpha, as ``--full`` judges it), and that timing
+budgets the next run's looks.
 
 Without an expectation there is nothing to decide: the first look's answer is reported, its
 intervals at the run's confidence.
@@ -64,7 +64,7 @@ class LookOutcome:
     judgement: Judgement | None
     #: Seconds each look took and then its checks took: ``(fraction, look, checks)``.
     spent: list[tuple[float, float, float]] = field(default_factory=list)
-    #: The smaller looks were skipped because the journal has never timed the experiment.
+    #: The smaller looks were skipped: the journal never timed the experiment on all the data.
     untimed: bool = False
 
 
@@ -119,13 +119,13 @@ def run_looks(
     the checks of :mod:`.stability` (the previous look serves when there is one);
     ``exact_plain`` judges plain values on a subsample as they are.
 
-    ``cost_at(fraction)`` is the journal's estimate of a look's seconds (None: never timed);
+    ``cost_at(fraction)`` is the journal's estimate of a look's seconds (None: not known);
     without ``cost_at`` cost is not considered. With it the smaller looks and their checks
     together stay within :data:`AUTO_COST_SHARE` of the full-data look (see :class:`_Costs`),
     are only taken when that look is expected to take :data:`AUTO_MIN_FULL_SECONDS` or more,
-    and not at all for a claim the journal has never timed. Leave it out for a sample fixed
-    before the first look (drawn in a fixture): that look is at the first fraction, whatever
-    it costs, because it is the only one.
+    and not at all when the journal has no full-data look to budget by. Leave it out for a
+    sample fixed before the first look (drawn in a fixture): that look is at the first
+    fraction, whatever it costs, because it is the only one.
     """
     alpha = 1 - confidence
     alphas = look_alphas(alpha, len(fractions))
@@ -228,15 +228,15 @@ def _over_budget(sample: Sample, fraction: float) -> Pilot:
 
 class _Costs:
     """What the smaller looks of ``--sample auto`` and their checks have spent, against what
-    the journal's runtime model (:func:`pytest_experiments.downtime.runtime.estimate_duration`)
-    expects of the looks.
+    the journal says the looks take (:func:`pytest_experiments.downtime.runtime.look_seconds`:
+    timed looks, interpolated between their sizes, never extrapolated above them).
 
-    The budget is :data:`AUTO_COST_SHARE` of the full-data look's expected seconds. A look is
+    The budget is :data:`AUTO_COST_SHARE` of the full-data look's timed seconds. A look is
     taken when what was spent plus :data:`LOOK_WITH_CHECKS` times its expected seconds fits the
     budget; its checks run when what was spent (the look included) plus the look's measured
-    seconds again fits. So the budget is only exceeded when the runtime model was wrong, or
-    the checks took more than their look. An experiment the journal never timed gets no
-    smaller look at all: without a time for all the data there is no budget, and a blind first
+    seconds again fits. So the budget is only exceeded when a look took longer than the journal
+    says, or its checks longer than the look. An experiment the journal never timed on all the
+    data gets no smaller look at all: without that time there is no budget, and a blind first
     look can cost as much as all the data (a fixed cost such as loading the data dominates
     small samples), so it would double the cost of every claim that only all the data settles.
     """

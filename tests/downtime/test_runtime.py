@@ -21,6 +21,7 @@ from pytest_experiments.downtime.runtime import (
     in_order,
     load_history,
     longest_first,
+    look_seconds,
     past_accuracy,
     plan_estimate,
     points_from,
@@ -65,9 +66,36 @@ def test_auto_budgets_its_looks_by_the_looks_alone_not_their_checks(tmp_path: Pa
         (0.034, 0.004),
         (0.034, None),  # journaled before looks were timed
     ]
-    points = [Point(0.05, 100, 1000, 0.006, 0.005), Point(0.2, 200, 1000, 0.034, 0.004)]
-    assert estimate_duration(1.0, points, looks=True) == pytest.approx(0.0045, rel=0.2)
-    assert estimate_duration(1.0, points) > 1.0  # the whole calls, checks and all
+    points = [
+        Point(0.05, 100, 1000, 0.006, 0.005),
+        Point(0.2, 200, 1000, 0.034, 0.004),
+        Point(1.0, 1000, 1000, 0.03, 0.0045),
+    ]
+    assert look_seconds(0.2, points) == pytest.approx(0.004)
+    assert look_seconds(1.0, points) == pytest.approx(0.0045)
+    assert estimate_duration(1.0, points[:2]) > 1.0  # the whole calls, checks and all
+
+
+def test_auto_budgets_by_timed_looks_only_never_extrapolating_up() -> None:
+    # Without a look on all the data there is no budget: extrapolating a capped learner's
+    # 5 % -> 20 % slope predicted 57 s for a 3.5 s look.
+    samples = [Point(0.05, 1000, 20_000, 0.3, 0.245), Point(0.2, 4000, 20_000, 3.2, 3.05)]
+    assert look_seconds(1.0, samples) is None and look_seconds(0.05, samples) is None
+    points = [*samples, Point(1.0, 20_000, 20_000, 3.6, 3.5)]
+    assert look_seconds(1.0, points) == pytest.approx(3.5)
+    assert look_seconds(0.05, points) == pytest.approx(0.245)
+    # between timed sizes: the power law through its neighbours
+    assert look_seconds(0.1, points) == pytest.approx(0.245 * (3.05 / 0.245) ** 0.5)
+    # below the smallest timed size a look costs what that size did: fixed costs stay
+    assert look_seconds(0.01, points) == pytest.approx(0.245)
+    # with the full-data look alone every smaller look may cost as much as it
+    assert look_seconds(0.05, points[2:]) == pytest.approx(3.5)
+    # a smaller look timed slower than a larger one (noise) is capped by the larger
+    noisy = [Point(0.05, 1000, 20_000, 5.0, 5.0), *points[1:]]
+    assert look_seconds(0.05, noisy) == pytest.approx(3.05)
+    # experiments that never sample are sized by their fraction
+    unsized = [Point(0.1, None, None, 1.0, 1.0), Point(1.0, None, None, 10.0, 10.0)]
+    assert look_seconds(1.0, unsized) == 10.0 and look_seconds(0.05, unsized) == 1.0
 
 
 def test_auto_estimates_its_first_look_and_all_of_them() -> None:

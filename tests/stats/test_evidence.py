@@ -233,10 +233,44 @@ def test_sample_auto_goes_to_all_the_data_for_an_untimed_experiment_and_says_why
             "CONFIRMED    test_estimates.py::exp_svc_digits *answer accuracy=0.9* at full data "
             "(1,797 rows), 1 look*",
             "sample auto: 1 experiment went straight to all the data, as --full: the journal "
-            "has no timing of it, *",
+            "has no timing of it on all the data, *",
         ]
     )
     assert result.ret == 0
+
+
+def test_sample_auto_takes_smaller_looks_once_the_journal_timed_a_sample_and_all_the_data(
+    pytester: pytest.Pytester,
+) -> None:
+    # An experiment whose cost grows with the rows (2 s on all 10,000): after a 5 % run and a
+    # --full run the journal budgets auto's smaller looks, and a large effect stops at 5 %.
+    pytester.makepyfile(
+        test_slow="""
+        import time
+        import pytest
+
+        @pytest.mark.question("Mostly heads?")
+        @pytest.mark.expect("> 0.5")
+        def exp_heads(exp):
+            flips = exp.sample([1] * 9_000 + [0] * 1_000)
+            time.sleep(2.0 * (len(flips) / 10_000) ** 2)
+            return exp.proportion(sum(flips), len(flips))
+        """
+    )
+    journal = f"--journal={pytester.path / 'journal.sqlite'}"
+    auto = ["--sample", "auto", "-o", "experiment_sample=0.05", journal, "-p", "no:cacheprovider"]
+    first = pytester.runpytest(*auto)
+    first.stdout.fnmatch_lines(
+        ["CONFIRMED    test_slow.py::exp_heads *at full data (10,000 rows), 1 look*"]
+    )
+    assert "went straight to all the data" in first.stdout.str()
+    pytester.runpytest("--sample", "0.05", journal, "-p", "no:cacheprovider")
+    pytester.runpytest("--full", journal, "-p", "no:cacheprovider")
+    later = pytester.runpytest(*auto)
+    later.stdout.fnmatch_lines(
+        ["CONFIRMED    test_slow.py::exp_heads *at 5% (500/10,000 rows), 1 look*"]
+    )
+    assert "went straight to all the data" not in later.stdout.str()
 
 
 AUTO_FRACTIONS = (0.05, 0.2, 1.0)
