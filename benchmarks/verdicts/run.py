@@ -519,7 +519,8 @@ def early_stops(bench: Benchmark, mode: str) -> list[tuple[float, str, int]]:
     rows = []
     for record in bench.records:
         full = index.get(("full", record.seed, record.nodeid))
-        if record.mode == mode and record.fraction < 1 and full is not None and full.cpu > 0:
+        looked = record.look_seconds and record.status in VERDICTS  # a look ran and judged
+        if record.mode == mode and record.fraction < 1 and looked and full and full.cpu > 0:
             rows.append((record.cpu / full.cpu, record.nodeid, record.seed))
     return sorted(rows, reverse=True)
 

@@ -119,9 +119,9 @@ def run_looks(
     the checks of :mod:`.stability` (the previous look serves when there is one);
     ``exact_plain`` judges plain values on a subsample as they are.
 
-    ``cost_at(fraction)`` is the journal's estimate of a look's seconds (None: not known);
-    without ``cost_at`` cost is not considered. With it the smaller looks and their checks
-    together stay within :data:`AUTO_COST_SHARE` of the full-data look (see :class:`_Costs`),
+    ``cost_at(fraction)`` is the journal's estimate of a look's seconds with its checks (None:
+    not known); without ``cost_at`` cost is not considered. With it the smaller looks and their
+    checks together stay within :data:`AUTO_COST_SHARE` of the full-data look (see :class:`_Costs`),
     are only taken when that look is expected to take :data:`AUTO_MIN_FULL_SECONDS` or more,
     and not at all when the journal has no full-data look to budget by. Leave it out for a
     sample fixed before the first look (drawn in a fixture): that look is at the first
@@ -210,11 +210,6 @@ AUTO_COST_SHARE = 0.10
 #: a shared machine) while a look's fixed costs are not: a sample's learning-curve evidence
 #: (nested training subsets in each fold) often costs more than all of a small data set does.
 AUTO_MIN_FULL_SECONDS = 1.0
-#: A smaller look is planned at this many times its expected seconds: the look, and its checks
-#: counted as much again (the learning curve fits a score's learners on up to 0.94 of the
-#: training rows of 10 of the 25 splits; the smaller look, when there is no earlier one, on a
-#: quarter of the rows).
-LOOK_WITH_CHECKS = 2.0
 #: Why a subsample's checks were not run.
 OVER_BUDGET = (
     "checking that the effect carries (a learning curve, a smaller look) would take --sample "
@@ -232,7 +227,7 @@ class _Costs:
     timed looks, interpolated between their sizes, never extrapolated above them).
 
     The budget is :data:`AUTO_COST_SHARE` of the full-data look's timed seconds. A look is
-    taken when what was spent plus :data:`LOOK_WITH_CHECKS` times its expected seconds fits the
+    taken when what was spent plus what the journal says it costs with its checks fits the
     budget; its checks run when what was spent (the look included) plus the look's measured
     seconds again fits. So the budget is only exceeded when a look took longer than the journal
     says, or its checks longer than the look. An experiment the journal never timed on all the
@@ -262,7 +257,7 @@ class _Costs:
             return blind
         if full < AUTO_MIN_FULL_SECONDS:
             return False
-        return self.total + LOOK_WITH_CHECKS * look <= AUTO_COST_SHARE * full
+        return self.total + look <= AUTO_COST_SHARE * full
 
     def checks_affordable(self, look_seconds: float) -> bool:
         """Whether the checks of a look that took ``look_seconds`` fit the budget."""

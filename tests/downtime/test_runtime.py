@@ -16,7 +16,6 @@ from pytest_experiments.downtime.runtime import (
     History,
     Point,
     accuracy_line,
-    estimate_duration,
     guess,
     in_order,
     load_history,
@@ -53,48 +52,52 @@ def test_failures_and_reused_results_do_not_time_an_experiment(tmp_path: Path) -
     assert [point.duration for point in points_from([reused, *rows])] == [2.0]
 
 
-def test_auto_budgets_its_looks_by_the_looks_alone_not_their_checks(tmp_path: Path) -> None:
-    # A 0.2 run whose look took 4 ms and whose checks 30 ms: the checks are budgeted apart,
-    # so counting them in the look's time would extrapolate a millisecond experiment to
-    # seconds (as it did on the verdicts benchmark).
+def test_auto_budgets_a_smaller_look_by_its_look_and_checks_and_all_the_data_by_its_look(
+    tmp_path: Path,
+) -> None:
+    # A 0.2 run whose look took 4 ms and whose checks 30 ms: a whole call's duration would have
+    # extrapolated this millisecond experiment to seconds (as it did on the verdicts benchmark).
     path = tmp_path / "j.sqlite"
     timed_history(path, [PastRun([Timed("t.py::exp_a", 0.034)])])
     with open_journal(path) as journal:
         (row,) = journal.history("t.py::exp_a")
     looked = dataclasses.replace(row, data={**row.data, "look_seconds": [[0.2, 0.004, 0.03]]})
-    assert [(p.duration, p.look) for p in points_from([looked, row])] == [
-        (0.034, 0.004),
-        (0.034, None),  # journaled before looks were timed
+    assert [(p.duration, p.look, p.checks) for p in points_from([looked, row])] == [
+        (0.034, 0.004, 0.03),
+        (0.034, None, None),  # journaled before looks were timed
     ]
     points = [
-        Point(0.05, 100, 1000, 0.006, 0.005),
-        Point(0.2, 200, 1000, 0.034, 0.004),
-        Point(1.0, 1000, 1000, 0.03, 0.0045),
+        Point(0.05, 1000, 20_000, 0.5, 0.2, 0.3),  # checks dearer than the look: as measured
+        Point(0.2, 4000, 20_000, 1.0, 0.4, 0.1),  # checks cheap: twice the look at least
+        Point(1.0, 20_000, 20_000, 5.0, 4.0, 0.0),
     ]
-    assert look_seconds(0.2, points) == pytest.approx(0.004)
-    assert look_seconds(1.0, points) == pytest.approx(0.0045)
-    assert estimate_duration(1.0, points[:2]) > 1.0  # the whole calls, checks and all
+    assert look_seconds(1.0, points) == pytest.approx(4.0)  # the look alone, not the call
+    assert look_seconds(0.05, points) == pytest.approx(0.5)
+    assert look_seconds(0.2, points) == pytest.approx(0.8)
 
 
 def test_auto_budgets_by_timed_looks_only_never_extrapolating_up() -> None:
     # Without a look on all the data there is no budget: extrapolating a capped learner's
     # 5 % -> 20 % slope predicted 57 s for a 3.5 s look.
-    samples = [Point(0.05, 1000, 20_000, 0.3, 0.245), Point(0.2, 4000, 20_000, 3.2, 3.05)]
+    samples = [
+        Point(0.05, 1000, 20_000, 0.4, 0.2, 0.2),
+        Point(0.2, 4000, 20_000, 3.2, 1.5, 1.5),
+    ]
     assert look_seconds(1.0, samples) is None and look_seconds(0.05, samples) is None
-    points = [*samples, Point(1.0, 20_000, 20_000, 3.6, 3.5)]
+    points = [*samples, Point(1.0, 20_000, 20_000, 3.6, 3.5, 0.0)]
     assert look_seconds(1.0, points) == pytest.approx(3.5)
-    assert look_seconds(0.05, points) == pytest.approx(0.245)
+    assert look_seconds(0.05, points) == pytest.approx(0.4)
     # between timed sizes: the power law through its neighbours
-    assert look_seconds(0.1, points) == pytest.approx(0.245 * (3.05 / 0.245) ** 0.5)
+    assert look_seconds(0.1, points) == pytest.approx(0.4 * (3.0 / 0.4) ** 0.5)
     # below the smallest timed size a look costs what that size did: fixed costs stay
-    assert look_seconds(0.01, points) == pytest.approx(0.245)
+    assert look_seconds(0.01, points) == pytest.approx(0.4)
     # with the full-data look alone every smaller look may cost as much as it
     assert look_seconds(0.05, points[2:]) == pytest.approx(3.5)
-    # a smaller look timed slower than a larger one (noise) is capped by the larger
-    noisy = [Point(0.05, 1000, 20_000, 5.0, 5.0), *points[1:]]
-    assert look_seconds(0.05, noisy) == pytest.approx(3.05)
-    # experiments that never sample are sized by their fraction
-    unsized = [Point(0.1, None, None, 1.0, 1.0), Point(1.0, None, None, 10.0, 10.0)]
+    # a smaller look timed dearer than a larger one (noise) is capped by the larger
+    noisy = [Point(0.05, 1000, 20_000, 5.0, 2.5, 2.5), *points[1:]]
+    assert look_seconds(0.05, noisy) == pytest.approx(3.0)
+    # experiments that never sample are sized by their fraction; old rows by their duration
+    unsized = [Point(0.1, None, None, 1.0), Point(1.0, None, None, 10.0)]
     assert look_seconds(1.0, unsized) == 10.0 and look_seconds(0.05, unsized) == 1.0
 
 
