@@ -71,7 +71,7 @@ def call(pyfuncitem: pytest.Function, state: ExperimentState, settings: RunSetti
     answer = outcome.answer
     result.looks, result.fraction = outcome.looks, outcome.fraction
     result.look_seconds = [list(look) for look in outcome.spent]
-    result.untimed = outcome.untimed
+    result.straight = outcome.straight
     result.uses_fraction = context.uses_fraction
     if outcome.judgement is None:
         result.status = "answered"

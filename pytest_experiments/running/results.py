@@ -78,8 +78,9 @@ class ExperimentResult:
     uses_fraction: bool = True
     #: Seconds of each look and of its checks: ``[fraction, look, checks]`` per look.
     look_seconds: list[list[float]] = field(default_factory=list)
-    #: ``--sample auto`` took no smaller look: the journal had not timed it on all the data.
-    untimed: bool = False
+    #: Why ``--sample auto`` took no smaller look, when their cost ruled them out: "untimed"
+    #: (no timing on all the data in the journal), "quick" (under a second there) or "dear".
+    straight: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         # Not dataclasses.asdict: it deep-copies every value through copy.deepcopy, a third of

@@ -99,24 +99,39 @@ def write_experiments(
         reporter.write_line(pieces[0])
         for piece in pieces[1:]:
             reporter.write_line(WORD_INDENT + piece)
-    untimed = untimed_text(results)
-    for piece in wrap(untimed, width, "") if untimed else []:
+    straight = straight_text(results)
+    for piece in wrap(straight, width, "") if straight else []:
         reporter.write_line(piece)
     write_inconclusive_reasons(reporter, results)
 
 
-def untimed_text(results: Sequence[ExperimentResult]) -> str:
-    """Why ``--sample auto`` ran experiments on all the data at once, if it did for want of
-    their timing; empty otherwise."""
-    count = sum(result.untimed for result in results)
-    if not count:
+#: Why ``--sample auto`` took no smaller look, for the line that counts them.
+_STRAIGHT_REASONS = (
+    (
+        "untimed",
+        "not yet timed there in the journal (a blind smaller look could cost as much as all "
+        "the data; later runs budget by this run's timings)",
+    ),
+    ("quick", "that take under a second there"),
+    ("dear", "whose smaller look with its checks would cost more than a tenth of it"),
+)
+
+
+def straight_text(results: Sequence[ExperimentResult]) -> str:
+    """How many experiments ``--sample auto`` ran on all the data at once for the cost of the
+    smaller looks, and why; empty when none."""
+    counts = {
+        why: sum(result.straight == why for result in results) for why, _ in _STRAIGHT_REASONS
+    }
+    total = sum(counts.values())
+    if not total:
         return ""
-    them = "them" if count > 1 else "it"
+    parts = [f"{counts[why]} {text}" for why, text in _STRAIGHT_REASONS if counts[why]]
+    plural = "s" if total > 1 else ""
     return (
-        f"sample auto: {count} experiment{'s' if count > 1 else ''} went straight to all the "
-        f"data, as --full: the journal has no timing of {them} on all the data, so no budget "
-        "for smaller looks, and a blind one could cost as much as all the data. Later runs "
-        "budget by the timings this run journals."
+        f"sample auto went straight to all the data, as --full, for {total} experiment{plural}: "
+        + ", ".join(parts)
+        + "."
     )
 
 

@@ -64,8 +64,9 @@ class LookOutcome:
     judgement: Judgement | None
     #: Seconds each look took and then its checks took: ``(fraction, look, checks)``.
     spent: list[tuple[float, float, float]] = field(default_factory=list)
-    #: The smaller looks were skipped: the journal never timed the experiment on all the data.
-    untimed: bool = False
+    #: Why ``--sample auto`` skipped every smaller look, when it did for their cost:
+    #: :data:`UNTIMED`, :data:`QUICK` or :data:`DEAR`.
+    straight: str | None = None
 
 
 def look_alphas(alpha: float, planned_looks: int) -> list[float]:
@@ -135,7 +136,7 @@ def run_looks(
     previous: tuple[Any, Sample] | None = None
     costs = _Costs(cost_at)
     spent: list[tuple[float, float, float]] = []
-    untimed = False
+    straight: str | None = None
     while index <= last:
         fraction = fractions[index]
         if index < last and rows_at is not None and looks > 0:
@@ -143,10 +144,12 @@ def run_looks(
             if rows is not None and rows == previous_rows:
                 index += 1  # the same rows again: the same answer
                 continue
-        if index < last and not costs.affordable(fraction, blind=expectation is None):
-            untimed = looks == 0 and not costs.known
-            index = last  # smaller looks could cost more than the full look can spare
-            continue
+        if index < last:
+            why = costs.why_not(fraction, blind=expectation is None)
+            if why is not None:
+                straight = why if looks == 0 else straight
+                index = last  # smaller looks could cost more than the full look can spare
+                continue
         started = time.perf_counter()
         answer, sample = run_at(fraction)
         look_seconds = time.perf_counter() - started
@@ -160,7 +163,7 @@ def run_looks(
         if expectation is None:
             # Nothing to decide, so nothing to grow the sample for or to split alpha over.
             spent.append((fraction, look_seconds, 0.0))
-            return LookOutcome(answer, fraction, looks, confidence, None, spent, untimed)
+            return LookOutcome(answer, fraction, looks, confidence, None, spent, straight)
         # A first look whose rows every later look would repeat is the only distinct look, so
         # it may spend all of alpha.
         look_alpha = alpha if (whole or stuck) and looks == 1 else alphas[index]
@@ -185,7 +188,7 @@ def run_looks(
         previous = (answer, sample)
         if judgement.p_value is not None:
             judgement.p_value = min(1.0, judgement.p_value * alpha / look_alpha)
-        outcome = LookOutcome(answer, fraction, looks, level, judgement, spent, untimed)
+        outcome = LookOutcome(answer, fraction, looks, level, judgement, spent, straight)
         if stuck:
             judgement.notes.append(
                 "the sample was drawn in a fixture, before the experiment ran, so --sample auto "
@@ -210,6 +213,10 @@ AUTO_COST_SHARE = 0.10
 #: a shared machine) while a look's fixed costs are not: a sample's learning-curve evidence
 #: (nested training subsets in each fold) often costs more than all of a small data set does.
 AUTO_MIN_FULL_SECONDS = 1.0
+#: Why ``--sample auto`` went straight to all the data: the journal has no timing of the
+#: experiment on all the data; that look takes under :data:`AUTO_MIN_FULL_SECONDS`; a smaller
+#: look with its checks would cost more than :data:`AUTO_COST_SHARE` of it.
+UNTIMED, QUICK, DEAR = "untimed", "quick", "dear"
 #: Why a subsample's checks were not run.
 OVER_BUDGET = (
     "checking that the effect carries (a learning curve, a smaller look) would take --sample "
@@ -240,24 +247,21 @@ class _Costs:
         self.cost_at = cost_at
         self.total = 0.0
 
-    @property
-    def known(self) -> bool:
-        return self.cost_at is None or self.cost_at(1.0) is not None
-
     def spent(self, seconds: float) -> None:
         self.total += seconds
 
-    def affordable(self, fraction: float, blind: bool = False) -> bool:
-        """Whether a smaller look at ``fraction`` fits the budget; ``blind`` takes it when the
-        cost is unknown (an experiment without an expectation takes one look only)."""
+    def why_not(self, fraction: float, blind: bool = False) -> str | None:
+        """Why a smaller look at ``fraction`` does not fit the budget (:data:`UNTIMED`,
+        :data:`QUICK`, :data:`DEAR`), or None when it does; ``blind`` takes it when the cost
+        is unknown (an experiment without an expectation takes one look only)."""
         if self.cost_at is None:
-            return True
+            return None
         look, full = self.cost_at(fraction), self.cost_at(1.0)
         if look is None or full is None:
-            return blind
+            return None if blind else UNTIMED
         if full < AUTO_MIN_FULL_SECONDS:
-            return False
-        return self.total + look <= AUTO_COST_SHARE * full
+            return QUICK
+        return None if self.total + look <= AUTO_COST_SHARE * full else DEAR
 
     def checks_affordable(self, look_seconds: float) -> bool:
         """Whether the checks of a look that took ``look_seconds`` fit the budget."""

@@ -232,8 +232,9 @@ def test_sample_auto_goes_to_all_the_data_for_an_untimed_experiment_and_says_why
             "experiments: sample auto (from 5%, x4 per look), seed 0",
             "CONFIRMED    test_estimates.py::exp_svc_digits *answer accuracy=0.9* at full data "
             "(1,797 rows), 1 look*",
-            "sample auto: 1 experiment went straight to all the data, as --full: the journal "
-            "has no timing of it on all the data, *",
+            "sample auto went straight to all the data, as --full, for 1 experiment: 1 not "
+            "yet timed there in the journal (a blind smaller look could cost as much as all the "
+            "data; later runs budget by this run's timings).",
         ]
     )
     assert result.ret == 0
@@ -263,7 +264,9 @@ def test_sample_auto_takes_smaller_looks_once_the_journal_timed_a_sample_and_all
     first.stdout.fnmatch_lines(
         ["CONFIRMED    test_slow.py::exp_heads *at full data (10,000 rows), 1 look*"]
     )
-    assert "went straight to all the data" in first.stdout.str()
+    assert "went straight to all the data, as --full, for 1 experiment: 1 not yet" in str(
+        first.stdout
+    )
     pytester.runpytest("--sample", "0.05", journal, "-p", "no:cacheprovider")
     pytester.runpytest("--full", journal, "-p", "no:cacheprovider")
     later = pytester.runpytest(*auto)

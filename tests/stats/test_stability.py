@@ -180,12 +180,12 @@ def test_auto_takes_no_smaller_look_at_an_experiment_the_journal_never_timed() -
     outcome = run_looks(
         run_at, parse_expectation(("> 0.5",), {}), (0.05, 0.2, 1.0), 0.95, cost_at=lambda f: None
     )
-    assert seen == [1.0] and outcome.untimed
+    assert seen == [1.0] and outcome.straight == "untimed"
     assert outcome.level == 0.95  # the only look: judged as --full judges it
     seen.clear()
     # Without an expectation there is one look whatever it costs: the first one is taken.
     answered = run_looks(run_at, None, (0.05, 0.2, 1.0), 0.95, cost_at=lambda f: None)
-    assert seen == [0.05] and not answered.untimed
+    assert seen == [0.05] and answered.straight is None
 
 
 class FakeClock:
@@ -268,3 +268,30 @@ def test_a_curve_given_up_for_its_cost_leaves_a_subsample_verdict_inconclusive()
     found, notes = verdict("accuracy >= 0.9", answer)
     assert found is Verdict.INCONCLUSIVE and measured == []
     assert any("too dear" in note for note in notes)
+
+
+def test_auto_says_why_it_went_straight_to_all_the_data() -> None:
+    from pytest_experiments.running.results import ExperimentResult
+    from pytest_experiments.running.summary import straight_text
+
+    def run_at(fraction: float) -> tuple[object, Sample]:
+        return proportion(90, 100, 0.95), Sample(round(fraction * 10_000), 10_000)
+
+    claim = parse_expectation(("> 0.5",), {})
+    fractions = (0.05, 0.2, 1.0)
+    reasons = [
+        run_looks(run_at, claim, fractions, 0.95, cost_at=cost).straight
+        for cost in (lambda f: None, lambda f: 0.5 * f, lambda f: 30 + 70 * f, lambda f: 100 * f**2)
+    ]
+    assert reasons == ["untimed", "quick", "dear", None]
+    results = [
+        ExperimentResult(f"t.py::exp_{i}", i, "q", "> 0.5", 1.0, 0, straight=why)
+        for i, why in enumerate(["untimed", "quick", "quick", None, "dear"])
+    ]
+    assert straight_text(results) == (
+        "sample auto went straight to all the data, as --full, for 4 experiments: 1 not yet "
+        "timed there in the journal (a blind smaller look could cost as much as all the data; "
+        "later runs budget by this run's timings), 2 that take under a second there, 1 whose "
+        "smaller look with its checks would cost more than a tenth of it."
+    )
+    assert straight_text(results[3:4]) == ""
